@@ -1,0 +1,28 @@
+"""MLOps Atlas entry point: ``streamlit run app.py``.
+
+Builds the navigation from the artefact manifest (language-neutral url paths, translated titles),
+resolves the language, and shows the artefact problems instead of any page when the YAML is invalid.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import navigation, ui
+
+st.set_page_config(page_title="MLOps Atlas", page_icon=":material/hub:", layout="wide")
+
+result = ui.atlas_result()
+lang = ui.init_language()
+pages = navigation.build_pages(result.atlas, lang)
+current = st.navigation(pages, position="sidebar", expanded=True)
+
+if current.url_path not in navigation.CHROMELESS:
+    with st.sidebar:
+        ui.language_switch()
+        st.caption(f"MLOps Atlas · {result.atlas.content_version}" if result.atlas else "MLOps Atlas")
+
+if result.atlas is None:
+    ui.show_problems(result)
+else:
+    current.run()

@@ -1,0 +1,1 @@
+"""MLOps Atlas components: pure, testable modules behind the thin Streamlit pages."""

@@ -1,0 +1,63 @@
+"""The app's pages, built from the artefact manifest so a new diagram needs no code change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from components import i18n
+from components.model import Atlas, tr
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+CHROMELESS = {"present"}
+"""Pages drawn without the sidebar clutter (the projector view)."""
+
+# (url_path, title key, icon) of the fixed pages after the diagrams.
+EVALUATION = [("questionnaire", "core.nav.questionnaire", ":material/rate_review:")]
+RESEARCH = [
+    ("results", "core.nav.results", ":material/monitoring:"),
+    ("workshop", "core.nav.workshop", ":material/co_present:"),
+    ("present", "core.nav.present", ":material/slideshow:"),
+]
+DIAGRAM_ICONS = {"matrix": ":material/grid_view:", "flow": ":material/trending_flat:",
+                 "cycle": ":material/autorenew:"}
+
+
+def _page(url_path: str, title: str, icon: str) -> st.Page:
+    path = PAGES_DIR / f"{url_path}.py"
+    if path.exists():
+        return st.Page(str(path), title=title, icon=icon, url_path=url_path)
+    # A diagram added in YAML without its own page file still gets a page.
+    from components.diagram_view import render_diagram_page
+
+    def _render() -> None:
+        render_diagram_page(url_path)
+
+    _render.__name__ = f"diagram_{url_path.replace('-', '_')}"
+    return st.Page(_render, title=title, icon=icon, url_path=url_path)
+
+
+def build_pages(atlas: Atlas | None, lang: str) -> dict[str, list[st.Page]]:
+    home = st.Page(str(PAGES_DIR / "home.py"), title=i18n.t("core.nav.home", lang),
+                   icon=":material/home:", default=True)
+    diagrams = []
+    if atlas is not None:
+        for diagram in atlas.diagrams.values():
+            diagrams.append(_page(diagram.id, tr(diagram.title, lang),
+                                  DIAGRAM_ICONS.get(diagram.layout, ":material/hub:")))
+    if atlas is None:
+        # Register every page file so any URL lands on a page that lists the problems.
+        others = [_page(p.stem, p.stem, ":material/error:")
+                  for p in sorted(PAGES_DIR.glob("*.py")) if p.stem != "home"]
+        return {"": [home, *others]}
+    return {
+        "": [home],
+        i18n.t("core.nav.section.artefacts", lang): diagrams,
+        i18n.t("core.nav.section.evaluation", lang): [
+            _page(p, i18n.t(k, lang), i) for p, k, i in EVALUATION
+        ],
+        i18n.t("core.nav.section.research", lang): [
+            _page(p, i18n.t(k, lang), i) for p, k, i in RESEARCH
+        ],
+    }

@@ -1,0 +1,125 @@
+"""Streamlit glue shared by every page: the cached atlas, the language, problem lists.
+
+Kept thin on purpose: decisions live in pure modules (``loader``, ``i18n``); this file only wires
+them to ``st.session_state``, ``st.query_params`` and caches.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from pathlib import Path
+
+import streamlit as st
+
+from components import i18n
+from components.loader import LoadResult, load_atlas
+from components.model import Atlas
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LANG_KEY = "lang"
+LANG_WIDGET = "lang_switch"
+
+
+def artefact_dir() -> Path:
+    """``ATLAS_ARTEFACTS`` lets tests and researchers point the app at another directory."""
+    return Path(os.environ.get("ATLAS_ARTEFACTS", REPO_ROOT / "artefacts"))
+
+
+def _fingerprint(root: Path) -> tuple:
+    """Cheap change detector (names, sizes, mtimes) so YAML edits show up without a restart."""
+    try:
+        return tuple(
+            (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml"))
+        )
+    except OSError:
+        return ()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load(root: str, fingerprint: tuple) -> LoadResult:
+    return load_atlas(Path(root))
+
+
+def atlas_result() -> LoadResult:
+    root = artefact_dir()
+    return _load(str(root), _fingerprint(root))
+
+
+def get_atlas() -> Atlas:
+    """The atlas for pages; ``app.py`` has already stopped the run if it is invalid."""
+    result = atlas_result()
+    if result.atlas is None:
+        show_problems(result)
+        st.stop()
+    return result.atlas
+
+
+def supported_languages() -> list[str]:
+    result = atlas_result()
+    if result.atlas is not None:
+        return [lang for lang in result.atlas.languages if lang in i18n.SUPPORTED]
+    return list(i18n.SUPPORTED)
+
+
+def init_language() -> str:
+    """Resolve the session's language once per run and mirror it into the URL for sharing."""
+    supported = supported_languages()
+    default = supported[0] if supported else i18n.DEFAULT
+    try:
+        browser = st.context.locale
+    except Exception:  # noqa: BLE001 - older runtimes or bare script runs have no context
+        browser = None
+    lang = i18n.choose_language(
+        st.query_params.get("lang"), st.session_state.get(LANG_KEY), browser, supported, default
+    )
+    st.session_state[LANG_KEY] = lang
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+    return lang
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY) or i18n.DEFAULT
+
+
+def t(key: str, **values: object) -> str:
+    return i18n.t(key, lang(), **values)
+
+
+def _on_language_change() -> None:
+    chosen = st.session_state.get(LANG_WIDGET)
+    if chosen:
+        st.session_state[LANG_KEY] = chosen
+        st.query_params["lang"] = chosen
+
+
+def language_switch() -> None:
+    """A visible pt-BR/en switch; its choice survives page changes through session state."""
+    languages = supported_languages()
+    st.session_state[LANG_WIDGET] = lang()
+    st.segmented_control(
+        t("core.language"),
+        options=languages,
+        format_func=lambda code: i18n.NATIVE_NAMES.get(code, code),
+        key=LANG_WIDGET,
+        on_change=_on_language_change,
+        label_visibility="collapsed",
+    )
+
+
+def show_problems(result: LoadResult) -> None:
+    """The list of artefact problems in plain language, instead of a traceback or a blank page."""
+    st.error(t("core.problems.title"), icon=":material/error:")
+    st.markdown(t("core.problems.intro", count=len(result.problems)))
+    st.code("\n".join(str(p) for p in result.problems), language=None, wrap_lines=True)
+    st.caption(t("core.problems.hint"))
+
+
+def md_escape(text: str) -> str:
+    """Backslash-escape every ASCII punctuation mark (CommonMark allows it for all of them), so
+    text a respondent typed renders literally in ``st.markdown``: no links, images, HTML or math."""
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+
+
+_PUNCTUATION = frozenset(string.punctuation)
