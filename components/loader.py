@@ -67,9 +67,7 @@ class Checker:
         self.problems = problems
 
     def problem(self, path: PathKey, message: str) -> None:
-        self.problems.append(
-            Problem(self.src.file, self.src.line(path), format_path(path), message)
-        )
+        self.problems.append(Problem(self.src.file, self.src.line(path), format_path(path), message))
 
     def get(
         self,
@@ -122,14 +120,15 @@ class Checker:
 
     def text_value(self, value: Any, path: PathKey) -> Text | None:
         if not isinstance(value, dict):
-            self.problem(path, f"expected a text in {self._langs()} (a mapping language: text), "
-                               f"found {_describe(value)}")
+            self.problem(
+                path,
+                f"expected a text in {self._langs()} (a mapping language: text), found {_describe(value)}",
+            )
             return None
         result: Text = {}
         for lang, text in value.items():
             if lang not in self.languages:
-                self.problem((*path, lang), f"unknown language '{lang}'; the atlas declares "
-                                            f"{self._langs()}")
+                self.problem((*path, lang), f"unknown language '{lang}'; the atlas declares {self._langs()}")
                 continue
             if not isinstance(text, str) or not text.strip():
                 self.problem((*path, lang), f"expected a non-empty text, found {_describe(text)}")
@@ -314,8 +313,15 @@ def _load_diagram(src: Source, languages: list[str], problems: list[Problem]) ->
     return diagram, where
 
 
-def _load_node(c: Checker, np_: PathKey, item: dict, diagram: Diagram, section_ids: set[str],
-               group_ids: set[str], where: dict) -> Node | None:
+def _load_node(
+    c: Checker,
+    np_: PathKey,
+    item: dict,
+    diagram: Diagram,
+    section_ids: set[str],
+    group_ids: set[str],
+    where: dict,
+) -> Node | None:
     nid = c.ident(item, np_)
     group = c.get(item, np_, "group", str, "a group id", required=False)
     if group is not None and group not in group_ids:
@@ -327,16 +333,20 @@ def _load_node(c: Checker, np_: PathKey, item: dict, diagram: Diagram, section_i
     position = None
     raw_pos = item.get("position")
     if raw_pos is not None:
-        if (isinstance(raw_pos, list) and len(raw_pos) == 2
-                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw_pos)):
+        if (
+            isinstance(raw_pos, list)
+            and len(raw_pos) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw_pos)
+        ):
             position = (float(raw_pos[0]), float(raw_pos[1]))
         else:
             c.problem((*np_, "position"), "expected two numbers [x, y]")
     elif diagram.layout in ("flow", "cycle"):
         c.problem((*np_, "position"), f"is missing; a {diagram.layout} diagram needs [x, y] for every node")
     details: dict[str, list[Text]] = {}
-    raw_details = c.get(item, np_, "details", dict, "a mapping of section id to a list of texts",
-                        required=bool(section_ids))
+    raw_details = c.get(
+        item, np_, "details", dict, "a mapping of section id to a list of texts", required=bool(section_ids)
+    )
     if raw_details is not None:
         dp = (*np_, "details")
         for key in raw_details:
@@ -418,12 +428,13 @@ def load_atlas(root: Path | str, survey_parser: SurveyParser | None = None) -> L
     for did in diagrams:
         if did not in ordered:
             src, _ = wheres[did]
-            problems.append(Problem(src.file, 1, "diagram.id",
-                                    f"'{did}' is not listed in {MANIFEST} atlas.diagrams"))
+            problems.append(
+                Problem(src.file, 1, "diagram.id", f"'{did}' is not listed in {MANIFEST} atlas.diagrams")
+            )
 
     # Cross-file checks: unique node ids, edges, links, references.
     owner: dict[str, tuple[str, int | None]] = {}
-    for did, (src, where) in wheres.items():
+    for src, where in wheres.values():
         c = Checker(src, languages, problems)
         for path, nid in where.get("ids", []):
             if nid is None:

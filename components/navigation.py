@@ -20,8 +20,11 @@ RESEARCH = [
     ("workshop", "core.nav.workshop", ":material/co_present:"),
     ("present", "core.nav.present", ":material/slideshow:"),
 ]
-DIAGRAM_ICONS = {"matrix": ":material/grid_view:", "flow": ":material/trending_flat:",
-                 "cycle": ":material/autorenew:"}
+DIAGRAM_ICONS = {
+    "matrix": ":material/grid_view:",
+    "flow": ":material/trending_flat:",
+    "cycle": ":material/autorenew:",
+}
 
 
 def _page(url_path: str, title: str, icon: str) -> st.Page:
@@ -39,25 +42,28 @@ def _page(url_path: str, title: str, icon: str) -> st.Page:
 
 
 def build_pages(atlas: Atlas | None, lang: str) -> dict[str, list[st.Page]]:
-    home = st.Page(str(PAGES_DIR / "home.py"), title=i18n.t("core.nav.home", lang),
-                   icon=":material/home:", default=True)
+    home = st.Page(
+        str(PAGES_DIR / "home.py"), title=i18n.t("core.nav.home", lang), icon=":material/home:", default=True
+    )
     diagrams = []
     if atlas is not None:
         for diagram in atlas.diagrams.values():
-            diagrams.append(_page(diagram.id, tr(diagram.title, lang),
-                                  DIAGRAM_ICONS.get(diagram.layout, ":material/hub:")))
+            diagrams.append(
+                _page(
+                    diagram.id, tr(diagram.title, lang), DIAGRAM_ICONS.get(diagram.layout, ":material/hub:")
+                )
+            )
     if atlas is None:
         # Register every page file so any URL lands on a page that lists the problems.
-        others = [_page(p.stem, p.stem, ":material/error:")
-                  for p in sorted(PAGES_DIR.glob("*.py")) if p.stem != "home"]
+        others = [
+            _page(p.stem, p.stem, ":material/error:")
+            for p in sorted(PAGES_DIR.glob("*.py"))
+            if p.stem != "home"
+        ]
         return {"": [home, *others]}
     return {
         "": [home],
         i18n.t("core.nav.section.artefacts", lang): diagrams,
-        i18n.t("core.nav.section.evaluation", lang): [
-            _page(p, i18n.t(k, lang), i) for p, k, i in EVALUATION
-        ],
-        i18n.t("core.nav.section.research", lang): [
-            _page(p, i18n.t(k, lang), i) for p, k, i in RESEARCH
-        ],
+        i18n.t("core.nav.section.evaluation", lang): [_page(p, i18n.t(k, lang), i) for p, k, i in EVALUATION],
+        i18n.t("core.nav.section.research", lang): [_page(p, i18n.t(k, lang), i) for p, k, i in RESEARCH],
     }

@@ -29,9 +29,7 @@ def artefact_dir() -> Path:
 def _fingerprint(root: Path) -> tuple:
     """Cheap change detector (names, sizes, mtimes) so YAML edits show up without a restart."""
     try:
-        return tuple(
-            (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml"))
-        )
+        return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*.yaml")))
     except OSError:
         return ()
 
@@ -68,7 +66,7 @@ def init_language() -> str:
     default = supported[0] if supported else i18n.DEFAULT
     try:
         browser = st.context.locale
-    except Exception:  # noqa: BLE001 - older runtimes or bare script runs have no context
+    except Exception:
         browser = None
     lang = i18n.choose_language(
         st.query_params.get("lang"), st.session_state.get(LANG_KEY), browser, supported, default

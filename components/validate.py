@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     assert atlas is not None
     nodes = sum(len(d.nodes) for d in atlas.diagrams.values())
     survey = " and the questionnaire" if atlas.survey is not None else ""
-    print(f"OK: {len(atlas.diagrams)} diagrams, {nodes} nodes{survey}; "
-          f"content version {atlas.content_version}")
+    print(
+        f"OK: {len(atlas.diagrams)} diagrams, {nodes} nodes{survey}; content version {atlas.content_version}"
+    )
     return 0
 
 

@@ -71,18 +71,19 @@ def _convert(
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             if key in result:
                 problems.append(
-                    Problem(src.file, key_node.start_mark.line + 1, format_path((*path, key)),
-                            "this key appears twice in the same mapping")
+                    Problem(
+                        src.file,
+                        key_node.start_mark.line + 1,
+                        format_path((*path, key)),
+                        "this key appears twice in the same mapping",
+                    )
                 )
             child = (*path, key)
             src.lines[child] = key_node.start_mark.line + 1
             result[key] = _convert(value_node, child, src, problems, constructor)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, (*path, i), src, problems, constructor)
-            for i, item in enumerate(node.value)
-        ]
+        return [_convert(item, (*path, i), src, problems, constructor) for i, item in enumerate(node.value)]
     # Scalars: let the safe constructor resolve ints, floats, bools and nulls.
     return constructor.construct_object(node)
 

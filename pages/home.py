@@ -25,14 +25,22 @@ for row in range(0, len(diagrams), 3):
                 st.caption(tr(diagram.source, lang))
             label = f"{ui.t('core.home.open')} · {ui.t('core.home.nodes', count=len(diagram.nodes))}"
             if (ui.REPO_ROOT / "pages" / f"{diagram.id}.py").exists():
-                st.page_link(f"pages/{diagram.id}.py", label=label,
-                             icon=":material/arrow_forward:", query_params={"lang": lang})
+                st.page_link(
+                    f"pages/{diagram.id}.py",
+                    label=label,
+                    icon=":material/arrow_forward:",
+                    query_params={"lang": lang},
+                )
 
 with st.container(border=True):
     st.markdown(f"#### {ui.t('core.home.evaluate_title')}")
     st.write(ui.t("core.home.evaluate_text"))
-    st.page_link("pages/questionnaire.py", label=ui.t("core.home.evaluate_link"),
-                 icon=":material/rate_review:", query_params={"lang": lang})
+    st.page_link(
+        "pages/questionnaire.py",
+        label=ui.t("core.home.evaluate_link"),
+        icon=":material/rate_review:",
+        query_params={"lang": lang},
+    )
 
 st.info(ui.t("core.home.tips"), icon=":material/touch_app:")
 st.caption(ui.t("core.home.version", version=atlas.content_version))

@@ -39,9 +39,23 @@ def free_port() -> int:
 def start_app(env: dict[str, str] | None = None, app: str = "app.py", timeout: float = 60) -> AppServer:
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"atlas-streamlit-{port}.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        app,
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+    ]
     full_env = {**os.environ, **(env or {})}
     handle = log.open("w")
     proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, stdout=handle, stderr=subprocess.STDOUT)
@@ -63,10 +77,8 @@ def start_app(env: dict[str, str] | None = None, app: str = "app.py", timeout: f
 def wait_for_app(page: Page, timeout: float = 20_000) -> None:
     """Streamlit's own e2e wait: connected, script finished, a short settle."""
     page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=timeout)
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']",
-                           timeout=timeout)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           timeout=timeout)
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_timeout(200)
 
 
