@@ -7,6 +7,7 @@ Catalogs live in ``components/locales/<lang>/<area>.yaml`` as flat ``key: text``
 from __future__ import annotations
 
 import functools
+import re
 import string
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import yaml
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED = ("pt-BR", "en")
 DEFAULT = "pt-BR"
+_TAG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 NATIVE_NAMES = {"pt-BR": "Português", "en": "English"}
 
 
@@ -48,6 +50,8 @@ def normalize(code: str | None, supported: tuple[str, ...] | list[str] = SUPPORT
     if not code or not isinstance(code, str):
         return None
     code = code.strip().replace("_", "-")
+    if not _TAG_RE.match(code):
+        return None
     lowered = {s.lower(): s for s in supported}
     if code.lower() in lowered:
         return lowered[code.lower()]

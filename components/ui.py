@@ -44,8 +44,25 @@ def atlas_result() -> LoadResult:
     return _load(str(root), _fingerprint(root))
 
 
+def ensure_router() -> None:
+    """Make sure ``app.py`` routes this run.
+
+    Until some session of the process has called ``st.navigation``, Streamlit treats a ``pages/``
+    folder beside the main script as its old multipage mode and runs ``pages/<x>.py`` *directly*
+    for a deep link (a phone opening the QR code's ``/questionnaire`` right after a restart), skipping
+    ``app.py``: no language, no navigation titles. Switch the process to ``st.navigation`` mode and
+    rerun this same page through ``app.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def get_atlas() -> Atlas:
     """The atlas for pages; ``app.py`` has already stopped the run if it is invalid."""
+    ensure_router()
     result = atlas_result()
     if result.atlas is None:
         show_problems(result)

@@ -6,6 +6,7 @@ the node graph ourselves and keep a ``path -> line`` map beside the plain Python
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,17 @@ def _convert(
     return constructor.construct_object(node)
 
 
+def _key_on_line(text: str, line: int | None) -> str:
+    """The mapping key written on ``line``, so a syntax error still names a field when it can."""
+    if not line:
+        return ""
+    lines = text.splitlines()
+    if line > len(lines):
+        return ""
+    match = re.match(r"^\s*(?:-\s+)?([A-Za-z0-9_.-]+)\s*:", lines[line - 1])
+    return match.group(1) if match else ""
+
+
 def read_yaml(path: Path, display_name: str) -> tuple[Source | None, list[Problem]]:
     """Parse ``path``; on a syntax error return no source and a problem naming line and column."""
     problems: list[Problem] = []
@@ -98,11 +110,18 @@ def read_yaml(path: Path, display_name: str) -> tuple[Source | None, list[Proble
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = f", column {mark.column + 1}" if mark else ""
+        # The context mark is where the broken construct *starts* (an unclosed bracket, say): that
+        # is the line to fix; the problem mark is where the parser noticed.
+        start = exc.context_mark or exc.problem_mark
+        noticed = exc.problem_mark
+        line = start.line + 1 if start else None
         what = exc.problem or exc.context or "syntax error"
-        return None, [Problem(display_name, line, "", f"is not valid YAML ({what}{col})")]
+        if noticed and start is not noticed:
+            what += f" at line {noticed.line + 1}, column {noticed.column + 1}"
+        elif noticed:
+            what += f", column {noticed.column + 1}"
+        key = _key_on_line(text, line)
+        return None, [Problem(display_name, line, key, f"is not valid YAML ({what})")]
     except yaml.YAMLError as exc:  # pragma: no cover - composer errors are all marked
         return None, [Problem(display_name, None, "", f"is not valid YAML ({exc})")]
     src = Source(display_name, None)
