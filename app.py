@@ -18,9 +18,11 @@ pages = navigation.build_pages(result.atlas, lang)
 current = st.navigation(pages, position="sidebar", expanded=True)
 
 if current.url_path not in navigation.CHROMELESS:
-    with st.sidebar:
+    # Top right of every page, so phones (sidebar collapsed) see it too.
+    with st.container(horizontal=True, horizontal_alignment="right"):
         ui.language_switch()
-        st.caption(f"MLOps Atlas · {result.atlas.content_version}" if result.atlas else "MLOps Atlas")
+    version = result.atlas.content_version if result.atlas else "—"
+    st.sidebar.caption(f"MLOps Atlas · {ui.t('core.content_version')} {version}")
 
 if result.atlas is None:
     ui.show_problems(result)

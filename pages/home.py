@@ -11,18 +11,14 @@ atlas = ui.get_atlas()
 lang = ui.lang()
 
 st.title(tr(atlas.title, lang))
-st.subheader(tr(atlas.tagline, lang))
-st.markdown(tr(atlas.about, lang))
+st.markdown(f"##### {tr(atlas.tagline, lang)}")
 
-st.header(ui.t("core.home.artefacts"))
 diagrams = list(atlas.diagrams.values())
 for row in range(0, len(diagrams), 3):
     for col, diagram in zip(st.columns(3), diagrams[row : row + 3], strict=False):
-        with col.container(border=True):
-            st.markdown(f"#### {tr(diagram.title, lang)}")
-            st.write(tr(diagram.summary, lang))
-            if diagram.source:
-                st.caption(tr(diagram.source, lang))
+        with col.container(border=True, height="stretch"):
+            st.markdown(f"**{tr(diagram.title, lang)}**")
+            st.caption(tr(diagram.summary, lang))
             label = f"{ui.t('core.home.open')} · {ui.t('core.home.nodes', count=len(diagram.nodes))}"
             if (ui.REPO_ROOT / "pages" / f"{diagram.id}.py").exists():
                 st.page_link(
@@ -33,7 +29,7 @@ for row in range(0, len(diagrams), 3):
                 )
 
 with st.container(border=True):
-    st.markdown(f"#### {ui.t('core.home.evaluate_title')}")
+    st.markdown(f"**{ui.t('core.home.evaluate_title')}**")
     st.write(ui.t("core.home.evaluate_text"))
     st.page_link(
         "pages/questionnaire.py",
@@ -43,4 +39,6 @@ with st.container(border=True):
     )
 
 st.info(ui.t("core.home.tips"), icon=":material/touch_app:")
+st.subheader(ui.t("core.home.about"))
+st.markdown(tr(atlas.about, lang))
 st.caption(ui.t("core.home.version", version=atlas.content_version))

@@ -24,7 +24,7 @@ def test_page_runs_without_exception(page: str, lang: str) -> None:
     assert "Traceback" not in all_text(at)
     if page not in CHROMELESS:
         # app.py routed this run (not Streamlit's old pages/ mode): its language switch is there.
-        assert at.sidebar.button_group, f"{page} was run without app.py"
+        assert at.main.button_group, f"{page} was run without app.py"
 
 
 def test_home_lists_every_diagram_in_the_chosen_language() -> None:
