@@ -101,3 +101,21 @@ def test_fixing_the_yaml_restores_the_pages_without_restart(
     path.write_text(original)
     at.run()
     assert not at.error
+
+
+def test_a_title_edited_in_yaml_shows_in_the_app_with_no_code_change(
+    artefact_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATLAS_ARTEFACTS", str(artefact_copy))
+    path = artefact_copy / "diagrams" / "practices.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('en: "MLOps best practices"', 'en: "Renamed practice matrix"', 1))
+    at = run_page(lang="en")
+    assert "Renamed practice matrix" in all_text(at)
+    assert any(p.title == "Renamed practice matrix" for p in _nav_pages(at))
+
+
+def _nav_pages(at):
+    from types import SimpleNamespace
+
+    return [SimpleNamespace(title=info.get("page_name")) for info in at._registered_pages.values()]
