@@ -1,10 +1,7 @@
-"""Placeholder: this page is being built."""
+"""The Relevance Cycle questionnaire (see components.questionnaire_view)."""
 
 from __future__ import annotations
 
-import streamlit as st
+from components.questionnaire_view import render_questionnaire_page
 
-from components import ui
-
-ui.get_atlas()
-st.info("…")
+render_questionnaire_page()
