@@ -411,10 +411,10 @@ def _crosses(box: tuple[float, float, float, float], links: Sequence[Link]) -> b
 
 
 def _region(group_id: str, color: str, label: str, members: list[Card], links: Sequence[Link],
-            font: float) -> Band:
+            font: float, pad: float = 10.0) -> Band:
     """A phase drawn as a padded box around its cards, labelled at the top where no arrow passes
     (else at the bottom), so labels never sit on a connection."""
-    pad, line_h = 10.0, font * 1.25
+    line_h = font * 1.25
     x0 = min(c.x0 for c in members) - pad
     x1 = max(c.x1 for c in members) + pad
     y0 = min(c.y0 for c in members) - pad
@@ -517,11 +517,13 @@ def _positioned_scene(diagram: Diagram, lang: str, nodes: list[Node], selected: 
                     link.label_align = "left"
         scene.links.append(link)
     group_of = {n.id: n.group for n in nodes}
+    # Neighbouring phases must not overlap: the padding is at most half the gap between cards.
+    region_pad = max(3.0, min(10.0, (step_x - card_w) / 2 - 2.5)) if span_x > 0 else 10.0
     for group in diagram.groups:
         members = [c for c in scene.cards if group_of.get(c.node_id) == group.id]
         if members:
             scene.bands.append(_region(group.id, group.color, tr(group.label, lang), members,
-                                       scene.links, font - 1))
+                                       scene.links, font - 1, region_pad))
     scene.fit(margin=8.0)
     return scene
 
