@@ -409,7 +409,8 @@ def _insert_ignore(conn: Connection, table: sa.Table, values: dict[str, Any], ke
     """INSERT ... ON CONFLICT (key) DO NOTHING; True when a row was written."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
-    return conn.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT through SQLAlchemy.
+    return conn.execute(stmt.returning(table.c[key])).first() is not None
 
 
 def _is_withdrawn(conn: Connection, response_id: str) -> bool:
