@@ -37,7 +37,7 @@ def qr_data_uri(url: str, *, dark: str = "#000000", light: str = "#ffffff") -> s
 
 
 def join_card_html(
-    url: str, code: str, *, alt: str, code_label: str, size_css: str = "min(40vh, 22rem)"
+    url: str, code: str | None, *, alt: str, code_label: str = "", size_css: str = "min(40vh, 22rem)"
 ) -> str:
     """The QR code with the join URL and the session code written beneath it.
 
@@ -45,15 +45,20 @@ def join_card_html(
     Every value is HTML-escaped; ``url`` and ``code`` are built by the app, never typed by users.
     """
     uri = html.escape(qr_data_uri(url), quote=True)
+    code_line = (
+        f'<div class="atlas-join-code" style="font-size:1.1em">{html.escape(code_label)} '
+        f'<strong style="letter-spacing:0.12em;font-size:1.5em;font-family:ui-monospace,monospace">'
+        f"{html.escape(code)}</strong></div>"
+        if code
+        else ""
+    )
     return (
         '<figure class="atlas-join" style="margin:0;text-align:center">'
         f'<img src="{uri}" alt="{html.escape(alt, quote=True)}" '
         f'style="width:{size_css};height:{size_css};image-rendering:pixelated;'
         'background:#fff;border-radius:12px;padding:6px" />'
         '<figcaption style="margin-top:0.4rem;line-height:1.25">'
-        f'<div class="atlas-join-code" style="font-size:1.1em">{html.escape(code_label)} '
-        f'<strong style="letter-spacing:0.12em;font-size:1.5em;font-family:ui-monospace,monospace">'
-        f"{html.escape(code)}</strong></div>"
+        f"{code_line}"
         f'<div class="atlas-join-url" style="font-family:ui-monospace,monospace;font-size:0.85em;'
         f'word-break:break-all">{html.escape(url)}</div>'
         "</figcaption></figure>"

@@ -449,3 +449,27 @@ def live_numbers(engine: Any, code: str, survey: Any | None, with_summary: bool)
         return LiveNumbers(storage.count_responses(engine, session_code=code), [])
     rows = storage.fetch_responses(engine, session_code=code)
     return LiveNumbers(len(rows), agreement_summary(survey, (r["answers"] or {} for r in rows)))
+
+
+def slide_label(slide: Slide, atlas: Atlas, lang: str, title: str, join: str) -> str:
+    """A one-line name of the slide for the presenter's jump list (``title``/``join`` translated)."""
+    from components.model import tr
+
+    if slide.kind == TITLE:
+        return title
+    if slide.kind == JOIN:
+        return join
+    diagram = atlas.diagrams.get(slide.diagram or "")
+    if diagram is None:
+        return slide.kind
+    head = tr(diagram.title, lang)
+    if slide.kind == NODE and slide.node:
+        node = diagram.node(slide.node)
+        if node is not None:
+            number = f"{node.number}. " if node.number is not None else ""
+            return f"{head} · {number}{tr(node.label, lang)}"
+    if slide.kind == GROUP and slide.group:
+        group = diagram.group(slide.group)
+        if group is not None:
+            return f"{head} · {tr(group.label, lang)}"
+    return head

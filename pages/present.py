@@ -1,10 +1,7 @@
-"""Placeholder: this page is being built."""
+"""Projector view: the artefacts slide by slide, following the workshop session (?session=<code>)."""
 
 from __future__ import annotations
 
-import streamlit as st
+from components.present_view import render_projector_page
 
-from components import ui
-
-ui.get_atlas()
-st.info("…")
+render_projector_page()

@@ -1,10 +1,7 @@
-"""Placeholder: this page is being built."""
+"""Workshop presenter controls (researchers only): start a session, step, open/close, reveal, end."""
 
 from __future__ import annotations
 
-import streamlit as st
+from components.workshop_view import render_presenter_page
 
-from components import ui
-
-ui.get_atlas()
-st.info("…")
+render_presenter_page()

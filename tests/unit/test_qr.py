@@ -72,3 +72,8 @@ def test_join_card_escapes_its_texts() -> None:
 def test_path_reader_rejects_a_foreign_svg() -> None:
     with pytest.raises(ValueError):
         qr.svg_path_modules('<svg><path d="M0 0h1"/></svg>')
+
+
+def test_join_card_without_a_code_prints_only_the_url() -> None:
+    card = qr.join_card_html(URL, None, alt="QR code")
+    assert "atlas-join-code" not in card and "atlas-join-url" in card
