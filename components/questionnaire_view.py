@@ -77,8 +77,13 @@ def _db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
 # --------------------------------------------------------------------------------------------- state
 
 
+def _atlas() -> Atlas:
+    """The loaded atlas, for callbacks: ``ui.get_atlas`` may rerun, which would abort a callback."""
+    return ui.atlas_result().atlas
+
+
 def _survey() -> sv.Survey:
-    return ui.get_atlas().survey
+    return _atlas().survey
 
 
 def _answers() -> dict[str, Any]:
@@ -220,8 +225,8 @@ def _go(delta: int) -> None:
 def _submit(without_session: bool = False) -> None:
     if st.session_state.get(K_PHASE) != FORM:
         return  # a second click after the first one finished
-    survey = _survey()
-    atlas = ui.get_atlas()
+    atlas = _atlas()
+    survey = atlas.survey
     answers = _answers()
     problems = [e for e in sv.validate_answers(survey, answers) if e.key != "survey.error.unknown_question"]
     _errors().clear()
@@ -388,8 +393,6 @@ def _render_form(atlas: Atlas, survey: sv.Survey, lang: str) -> None:
     st.progress(answered / total if total else 0.0,
                 text=ui.t("survey.progress", step=index + 1, steps=len(sections),
                           answered=answered, total=total))
-    if st.session_state.pop(K_SCROLL, False):
-        _scroll_to_top()
     st.header(tr(section.title, lang), anchor=False)
     if section.intro:
         st.markdown(tr(section.intro, lang))
@@ -420,6 +423,8 @@ def _render_form(atlas: Atlas, survey: sv.Survey, lang: str) -> None:
         st.caption(ui.t("survey.saved", days=storage.DRAFT_TTL.days))
     else:
         st.warning(ui.t("survey.save_failed"), icon=":material/cloud_off:")
+    if st.session_state.pop(K_SCROLL, False):
+        _scroll_to_top()
 
 
 def _render_gate() -> None:
@@ -578,16 +583,12 @@ def thumbnail(fig: Any, max_width: float | None) -> Any:
 
 
 def _scroll_to_top() -> None:
-    """After Next/Back the new section should start at its top, also on a phone."""
-    try:
-        import streamlit.components.v1 as components
-    except ImportError:  # pragma: no cover
-        return
-    components.html(
-        "<script>const m = window.parent.document.querySelector('[data-testid=\"stMain\"]');"
-        "if (m) { m.scrollTo({top: 0}); } window.parent.scrollTo({top: 0});</script>",
-        height=0,
-    )
+    """After Start, Next or Back the new section should start at its top, also on a phone. The
+    counter makes each script different, so the browser runs it again on consecutive clicks."""
+    count = st.session_state[K + "scrolls"] = st.session_state.get(K + "scrolls", 0) + 1
+    script = ("const m = window.parent.document.querySelector('[data-testid=\"stMain\"]');"
+              " if (m) { m.scrollTo({top: 0}); } window.parent.scrollTo({top: 0});")
+    st.iframe(f"<script>/* {count} */ {script}</script>", height=1)
 
 
 def _render_done() -> None:
