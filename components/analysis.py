@@ -91,8 +91,9 @@ def _floats(values: Iterable) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
-def describe_item(values: Iterable, scale: Sequence[int] = (1, 2, 3, 4, 5),
-                  dk_codes: Iterable = ()) -> ItemSummary:
+def describe_item(
+    values: Iterable, scale: Sequence[int] = (1, 2, 3, 4, 5), dk_codes: Iterable = ()
+) -> ItemSummary:
     """Descriptives of one item from its raw answers (scale codes, DK codes, or missing)."""
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     dk_codes = list(dk_codes)
@@ -163,8 +164,9 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = CI_LEVEL) -> tuple[flo
     return float(low), float(high)
 
 
-def cronbach_alpha(items: pd.DataFrame, nan_policy: str = "listwise", level: float = CI_LEVEL,
-                   ci_n: int | None = None) -> AlphaResult:
+def cronbach_alpha(
+    items: pd.DataFrame, nan_policy: str = "listwise", level: float = CI_LEVEL, ci_n: int | None = None
+) -> AlphaResult:
     """Cronbach's alpha of the columns of ``items`` (NaN = not a valid answer).
 
     ``listwise`` (the app's rule) keeps complete cases and reports that n; ``pairwise`` uses
@@ -330,7 +332,12 @@ def mann_whitney(x: Iterable, y: Iterable) -> TestResult:
     prod = xa.size * ya.size
     u_x = float(res.statistic)
     return TestResult(
-        "mann_whitney", u_x, float(res.pvalue), None, 2.0 * u_x / prod - 1.0, "rank_biserial",
+        "mann_whitney",
+        u_x,
+        float(res.pvalue),
+        None,
+        2.0 * u_x / prod - 1.0,
+        "rank_biserial",
         {"cles": u_x / prod},
     )
 
@@ -366,22 +373,31 @@ class GroupComparison:
     'no_variance' (every answer identical)."""
 
 
-def compare_groups(values: pd.Series, groups: pd.Series, scale: Sequence[int] = (1, 2, 3, 4, 5),
-                   min_n: int = MIN_TEST_N, order: Sequence[str] | None = None) -> GroupComparison:
+def compare_groups(
+    values: Iterable,
+    groups: Iterable,
+    scale: Sequence[int] = (1, 2, 3, 4, 5),
+    min_n: int = MIN_TEST_N,
+    order: Sequence[str] | None = None,
+    points_only: bool = True,
+) -> GroupComparison:
     """Per-group medians and agreement; MWU for two eligible groups, Kruskal-Wallis for more.
 
-    Groups with fewer than ``min_n`` valid answers are described but left out of the test.
+    ``values`` are scale points (anything else, e.g. a DK code, is dropped) or, with
+    ``points_only=False``, any numbers such as construct scores. Groups with fewer than ``min_n``
+    valid values are described but left out of the test.
     """
-    allowed = {float(s) for s in scale}
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    ok = v.isin(allowed) & groups.notna()
-    v, g = v[ok], groups[ok].astype(str)
-    labels = list(order) if order is not None else sorted(g.unique())
-    labels = [lab for lab in labels if (g == lab).any()]
+    v = _floats(values if isinstance(values, pd.Series) else list(values))
+    g = np.asarray(list(groups), dtype=object)
+    ok = np.isin(v, [float(s) for s in scale]) if points_only else np.isfinite(v)
+    ok &= np.array([x is not None and x == x for x in g], dtype=bool)  # x == x is False for NaN
+    v, g = v[ok], g[ok].astype(str)
+    present = set(g.tolist())
+    labels = [lab for lab in (order if order is not None else sorted(present)) if lab in present]
     mid = midpoint(scale)
     rows, eligible = [], []
     for lab in labels:
-        vals = v[g == lab].to_numpy()
+        vals = v[g == lab]
         tested = vals.size >= min_n
         median, agree = float(np.median(vals)), float((vals > mid).mean())
         rows.append(GroupStat(lab, int(vals.size), median, agree, tested))
@@ -402,11 +418,13 @@ def compare_groups(values: pd.Series, groups: pd.Series, scale: Sequence[int] = 
 
 
 def holm(pvalues: Mapping[str, float]) -> dict[str, float]:
-    """Holm-adjusted p-values (for the page's family of exploratory tests)."""
-    keys = list(pvalues)
-    if not keys:
-        return {}
-    from statsmodels.stats.multitest import multipletests
-
-    adjusted = multipletests([pvalues[k] for k in keys], method="holm")[1]
-    return {k: float(a) for k, a in zip(keys, adjusted, strict=True)}
+    """Holm step-down adjusted p-values (for the page's family of exploratory tests):
+    p_(i) * (m - i + 1) for the i-th smallest, made monotone and capped at 1."""
+    ranked = sorted(pvalues.items(), key=lambda kv: kv[1])
+    m = len(ranked)
+    out: dict[str, float] = {}
+    running = 0.0
+    for i, (key, p) in enumerate(ranked):
+        running = max(running, min(1.0, (m - i) * p))
+        out[key] = running
+    return out

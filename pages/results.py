@@ -1,10 +1,11 @@
-"""Placeholder: this page is being built."""
+"""Evaluation results (researchers only): analysis, design iterations, exports, audit."""
 
 from __future__ import annotations
 
-import streamlit as st
+from components import results_view, ui
+from components.access_view import lock_button, require_researcher
 
-from components import ui
-
-ui.get_atlas()
-st.info("…")
+ui.get_atlas()  # routes a deep link through app.py (language, navigation) before anything is drawn
+if require_researcher():
+    results_view.render()
+    lock_button()
