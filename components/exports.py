@@ -38,7 +38,7 @@ import pandas as pd
 
 from components import i18n
 from components.model import Text, tr
-from components.results_data import META, ItemBank, Results, Variable, spss_name, submitted
+from components.results_data import META, RAW, ItemBank, Results, Variable, spss_name, submitted
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 MISSING_BASE = 99
@@ -415,19 +415,19 @@ def _sav_key(code: Any) -> Any:
 def stored_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The responses exactly as stored (metadata + the stored answers object)."""
     out = []
-    for row in frame.itertuples(index=False):
-        rec = row._asdict()
+    raw = frame[RAW] if RAW in frame.columns else pd.Series([{}] * len(frame), index=frame.index)
+    for (_, row), stored in zip(frame[list(META)].iterrows(), raw, strict=True):
         out.append(
             {
-                "response_id": rec["response_id"],
-                "survey_version": rec["survey_version"],
-                "content_version": rec["content_version"],
-                "lang": rec["lang"],
-                "session_code": rec["session_code"] or None,
-                "started_at": _iso(rec["started_at"]),
-                "submitted_at": _iso(rec["submitted_at"]),
-                "synthetic": bool(rec["synthetic"]),
-                "answers": rec.get("_answers") or {},
+                "response_id": row["response_id"],
+                "survey_version": row["survey_version"],
+                "content_version": row["content_version"],
+                "lang": row["lang"],
+                "session_code": row["session_code"] or None,
+                "started_at": _iso(row["started_at"]),
+                "submitted_at": _iso(row["submitted_at"]),
+                "synthetic": bool(row["synthetic"]),
+                "answers": stored or {},
             }
         )
     return out
