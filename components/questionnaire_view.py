@@ -216,6 +216,7 @@ def _go(delta: int) -> None:
         _errors().clear()
         _errors().update({e.question_id: e for e in problems})
         if problems:
+            st.session_state[K_SCROLL] = problems[0].question_id
             return
     st.session_state[K_SECTION] = max(0, min(section + delta, len(survey.sections) - 1))
     st.session_state[K_SCROLL] = True
@@ -234,7 +235,7 @@ def _submit(without_session: bool = False) -> None:
     if problems:
         first = survey.section_of(problems[0].question_id)
         st.session_state[K_SECTION] = first if first is not None else 0
-        st.session_state[K_SCROLL] = True
+        st.session_state[K_SCROLL] = problems[0].question_id
         return
     if without_session:
         st.session_state[K_SESSION] = None
@@ -423,8 +424,9 @@ def _render_form(atlas: Atlas, survey: sv.Survey, lang: str) -> None:
         st.caption(ui.t("survey.saved", days=storage.DRAFT_TTL.days))
     else:
         st.warning(ui.t("survey.save_failed"), icon=":material/cloud_off:")
-    if st.session_state.pop(K_SCROLL, False):
-        _scroll_to_top()
+    target = st.session_state.pop(K_SCROLL, None)
+    if target:
+        _scroll_to(None if target is True else str(target))
 
 
 def _render_gate() -> None:
@@ -582,12 +584,18 @@ def thumbnail(fig: Any, max_width: float | None) -> Any:
     return fig
 
 
-def _scroll_to_top() -> None:
-    """After Start, Next or Back the new section should start at its top, also on a phone. The
-    counter makes each script different, so the browser runs it again on consecutive clicks."""
+def _scroll_to(question_id: str | None) -> None:
+    """After Start, Next or Back the new section starts at its top, also on a phone; after a failed
+    check the first question that needs attention is brought into view. The counter makes each
+    script different, so the browser runs it again on consecutive clicks."""
     count = st.session_state[K + "scrolls"] = st.session_state.get(K + "scrolls", 0) + 1
-    script = ("const m = window.parent.document.querySelector('[data-testid=\"stMain\"]');"
-              " if (m) { m.scrollTo({top: 0}); } window.parent.scrollTo({top: 0});")
+    doc = "window.parent.document"
+    if question_id and sv.QUESTION_ID_RE.match(question_id):
+        script = (f"const el = {doc}.querySelector('.st-key-survey-box-{question_id}');"
+                  " if (el) { el.scrollIntoView({block: 'center'}); }")
+    else:
+        script = (f"const m = {doc}.querySelector('[data-testid=\"stMain\"]');"
+                  " if (m) { m.scrollTo({top: 0}); } window.parent.scrollTo({top: 0});")
     st.iframe(f"<script>/* {count} */ {script}</script>", height=1)
 
 
@@ -601,7 +609,7 @@ def _render_done() -> None:
     if status == storage.SubmitStatus.STORED.value or (receipt_ok and receipt):
         st.markdown(ui.t("survey.done.text"))
         st.markdown(f"**{ui.t('survey.done.receipt_label')}**")
-        st.code(receipt, language=None)
+        st.code(receipt, language=None, wrap_lines=True)
         st.caption(ui.t("survey.done.receipt_help"))
         st.download_button(
             ui.t("survey.done.download"), data=ui.t("survey.done.receipt_file", code=receipt),
