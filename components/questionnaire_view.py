@@ -528,6 +528,7 @@ def _plot_preview(diagram: Any, lang: str) -> bool:
         phone = False
     try:
         fig = figures.diagram_figure(diagram, lang)
+        fig = type(fig)(fig)  # a copy: the figure module may cache and share its figures
         thumbnail(fig, PHONE_PREVIEW_WIDTH if phone else DESKTOP_PREVIEW_WIDTH)
     except Exception:  # a preview must never break the questionnaire
         log.exception("questionnaire: preview of %s failed", diagram.id)
