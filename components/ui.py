@@ -61,7 +61,9 @@ def ensure_router() -> None:
 
 
 def get_atlas() -> Atlas:
-    """The atlas for pages; ``app.py`` has already stopped the run if it is invalid."""
+    """The atlas for pages; ``app.py`` has already stopped the run if it is invalid.
+
+    Safe in widget callbacks too (the router check never reruns there)."""
     ensure_router()
     result = atlas_result()
     if result.atlas is None:
