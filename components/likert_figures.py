@@ -268,9 +268,16 @@ def timeline(
         paper_bgcolor="#FFFFFF",
         bargap=0.15,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        yaxis={"title": {"text": y_title}, "gridcolor": GRID, "rangemode": "tozero", "fixedrange": True},
+        yaxis={
+            "title": {"text": y_title},
+            "gridcolor": GRID,
+            "rangemode": "tozero",
+            "fixedrange": True,
+            "tickformat": ",d",
+        },
         yaxis2={
             "overlaying": "y",
+            "tickformat": ",d",
             "side": "right",
             "rangemode": "tozero",
             "showgrid": False,

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 K = "results."
 """Prefix of this page's widget keys."""
+TAB_KEY = K + "tab"
 AUDIT_ROWS = 200
 COMMENTS_PER_PAGE = 20
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
@@ -237,7 +238,7 @@ def _filters_summary(filters: rd.Filters, n: int, total: int) -> str:
 def render() -> None:
     atlas = ui.get_atlas()
     lang = ui.lang()
-    st.title(t("title"))
+    st.title(t("title"), anchor=False)
     if atlas.survey is None:
         st.info(t("no_survey"), icon=":material/info:")
         return
@@ -268,32 +269,29 @@ def render() -> None:
     if include_synthetic and loaded.n_synthetic:
         st.warning(t("synthetic_banner"), icon=":material/science:")
 
-    tabs = st.tabs(
-        [
-            t("tab.overview"),
-            t("tab.artefacts"),
-            t("tab.iterations"),
-            t("tab.comments"),
-            t("tab.exports"),
-            t("tab.audit"),
-        ]
-    )
-    empty = results.n == 0
-    with tabs[0]:
-        _overview_tab(engine, loaded, results, filters, include_synthetic, bank, lang)
-    with tabs[1]:
-        _small_or(results, lambda: _artefacts_tab(results, loaded, bank, lang))
-    with tabs[2]:
-        _small_or(results, lambda: _iterations_tab(results, loaded, bank, atlas, lang))
-    with tabs[3]:
-        _small_or(results, lambda: _comments_tab(results, bank, atlas, lang))
-    with tabs[4]:
-        if empty:
+    def exports_or_empty() -> None:
+        if results.n == 0:
             st.info(t("empty_selection"), icon=":material/filter_alt_off:")
         else:
             _exports_tab(url, version, bank_key, bank, loaded, filters, include_synthetic, lang)
-    with tabs[5]:
-        _audit_tab(engine, lang)
+
+    sections = [
+        ("overview", lambda: _overview_tab(engine, loaded, results, filters, bank, lang)),
+        ("artefacts", lambda: _small_or(results, lambda: _artefacts_tab(results, loaded, bank, lang))),
+        (
+            "iterations",
+            lambda: _small_or(results, lambda: _iterations_tab(results, loaded, bank, atlas, lang)),
+        ),
+        ("comments", lambda: _small_or(results, lambda: _comments_tab(results, bank, atlas, lang))),
+        ("exports", exports_or_empty),
+        ("audit", lambda: _audit_tab(engine, lang)),
+    ]
+    # Lazy tabs: only the open one runs, so a page with thousands of responses stays quick to draw.
+    tabs = st.tabs([t(f"tab.{name}") for name, _ in sections], key=TAB_KEY, on_change="rerun")
+    for tab, (_, draw) in zip(tabs, sections, strict=True):
+        with tab:
+            if tab.open:
+                draw()
 
 
 def _small_or(results: rd.Results, draw) -> None:
@@ -303,6 +301,16 @@ def _small_or(results: rd.Results, draw) -> None:
         st.info(t("too_small", min=rd.MIN_CELL), icon=":material/visibility_off:")
     else:
         draw()
+
+
+def _stat(
+    label: str, value: Any, caption: str | None = None, help: str | None = None, width: int = 240
+) -> None:
+    """A bordered figure with a small explanation under it; boxes wrap two by two on a phone."""
+    with st.container(border=True, width=width, gap="xsmall"):
+        st.metric(label, value, help=help)
+        if caption:
+            st.caption(caption)
 
 
 def _chart(fig, key: str, alt: str) -> None:
@@ -317,37 +325,41 @@ def _overview_tab(
     loaded: Loaded,
     results: rd.Results,
     filters: rd.Filters,
-    include_synthetic: bool,
     bank: rd.ItemBank,
     lang: str,
 ) -> None:
     ov = results.overview
     drafts, withdrawn = _drafts_and_withdrawals(engine, filters)
-    cols = st.columns(4)
-    cols[0].metric(t("overview.submitted"), ov.n_submitted)
-    cols[1].metric(
-        t("overview.in_progress"), drafts if drafts is not None else "–", help=t("overview.in_progress_help")
-    )
-    cols[2].metric(
-        t("overview.withdrawn"),
-        withdrawn if withdrawn is not None else "–",
-        help=t("overview.withdrawn_help"),
-    )
     rate = (
         ov.n_submitted / (ov.n_submitted + drafts) if drafts is not None and ov.n_submitted + drafts else None
     )
-    cols[3].metric(
-        t("overview.completion"),
-        f"{rate:.0%}" if rate is not None else "–",
-        help=t("overview.completion_help"),
-    )
+    with st.container(horizontal=True, gap="small"):
+        _stat(t("overview.submitted"), ov.n_submitted, width=150)
+        _stat(
+            t("overview.in_progress"),
+            "–" if drafts is None else drafts,
+            help=t("overview.in_progress_help"),
+            width=150,
+        )
+        _stat(
+            t("overview.withdrawn"),
+            "–" if withdrawn is None else withdrawn,
+            help=t("overview.withdrawn_help"),
+            width=150,
+        )
+        _stat(
+            t("overview.completion"),
+            "–" if rate is None else f"{rate:.0%}",
+            help=t("overview.completion_help"),
+            width=150,
+        )
     if results.n == 0:
         st.info(t("empty_selection"), icon=":material/filter_alt_off:")
         return
     if results.too_small:
         st.info(t("too_small", min=rd.MIN_CELL), icon=":material/visibility_off:")
         return
-    st.subheader(t("overview.over_time"))
+    st.subheader(t("overview.over_time"), anchor=False)
     days = [d.isoformat() for d, _ in ov.per_day]
     counts = [n for _, n in ov.per_day]
     running, total = [], 0
@@ -368,12 +380,12 @@ def _overview_tab(
     )
     left, right = st.columns(2)
     with left:
-        st.subheader(t("overview.sessions"))
+        st.subheader(t("overview.sessions"), anchor=False)
         _counts_chart(ov.sessions, lambda k: k, K + "sessions", none_key="overview.no_sessions")
     with right:
-        st.subheader(t("overview.languages"))
+        st.subheader(t("overview.languages"), anchor=False)
         _counts_chart(ov.langs, lambda k: i18n.NATIVE_NAMES.get(k, k), K + "langs")
-    st.subheader(t("overview.profile"))
+    st.subheader(t("overview.profile"), anchor=False)
     by_qid = bank.by_qid()
     profile_cols = st.columns(2)
     for i, (qid, counts_) in enumerate(ov.profiles.items()):
@@ -383,7 +395,7 @@ def _overview_tab(
             st.markdown(f"**{ui.md_escape(tr(v.label, lang))}**")
             _counts_chart(counts_, lambda k, g=group: tr(g.labels.get(k), lang) or k, K + f"profile.{qid}")
     if len(ov.survey_versions.shown) > 1:
-        st.subheader(t("overview.survey_versions"))
+        st.subheader(t("overview.survey_versions"), anchor=False)
         _counts_chart(ov.survey_versions, lambda k: k, K + "survey_versions")
 
 
@@ -477,7 +489,7 @@ def _construct(
     dk_label: str,
     lang: str,
 ) -> None:
-    st.subheader(tr(construct.title, lang))
+    st.subheader(tr(construct.title, lang), anchor=False)
     rel = res.reliability
     rows = [
         likert_figures.LikertRow(
@@ -502,23 +514,33 @@ def _construct(
         a, om = rel.alpha, rel.omega
         if "small_n" in rel.warnings:
             st.warning(t("artefacts.small_n", n=a.n, min=analysis.SMALL_N), icon=":material/warning:")
-        m = st.columns(3)
-        m[0].metric(
-            t("artefacts.alpha"),
-            _fmt(a.alpha),
-            help=t("artefacts.alpha_help", low=_fmt(a.ci_low), high=_fmt(a.ci_high), n=a.n, k=a.k),
-        )
-        m[0].caption(t("artefacts.alpha_ci", low=_fmt(a.ci_low), high=_fmt(a.ci_high), n=a.n))
-        if om.omega is not None:
-            m[1].metric(t("artefacts.omega"), _fmt(om.omega), help=t("artefacts.omega_help"))
-            m[1].caption(t(f"artefacts.omega_method.{om.method}"))
-        else:
-            m[1].metric(t("artefacts.omega"), "–")
-            m[1].caption(t(f"artefacts.omega_missing.{om.reason or 'too_few_items'}"))
-        m[2].metric(t("artefacts.score"), _fmt(res.score_mean), help=t("artefacts.score_help"))
-        m[2].caption(
-            t("artefacts.score_caption", sd=_fmt(res.score_sd), median=_fmt(res.score_median), n=res.score_n)
-        )
+        with st.container(horizontal=True, gap="small"):
+            _stat(
+                t("artefacts.alpha"),
+                _fmt(a.alpha),
+                t("artefacts.alpha_ci", low=_fmt(a.ci_low), high=_fmt(a.ci_high), n=a.n),
+                t("artefacts.alpha_help", low=_fmt(a.ci_low), high=_fmt(a.ci_high), n=a.n, k=a.k),
+            )
+            if om.omega is not None:
+                _stat(
+                    t("artefacts.omega"),
+                    _fmt(om.omega),
+                    t(f"artefacts.omega_method.{om.method}"),
+                    t("artefacts.omega_help"),
+                )
+            else:
+                _stat(t("artefacts.omega"), "–", t(f"artefacts.omega_missing.{om.reason or 'too_few_items'}"))
+            _stat(
+                t("artefacts.score"),
+                _fmt(res.score_mean),
+                t(
+                    "artefacts.score_caption",
+                    sd=_fmt(res.score_sd),
+                    median=_fmt(res.score_median),
+                    n=res.score_n,
+                ),
+                t("artefacts.score_help"),
+            )
     totals = {it.item: it for it in (rel.item_total if rel else ())}
     table = []
     for item in res.items:
@@ -527,11 +549,10 @@ def _construct(
         table.append(
             {
                 t("col.criterion"): tr(bank.criteria.get(v.criterion), lang),
-                t("col.variable"): v.name,
                 t("col.n_valid"): s.n_valid,
                 t("col.n_dk"): s.n_dk,
                 t("col.median"): s.median,
-                t("col.iqr"): f"{_fmt(s.q1, 2)}–{_fmt(s.q3, 2)}" if s.q1 is not None else "–",
+                t("col.iqr"): f"{s.q1:g}–{s.q3:g}" if s.q1 is not None else "–",
                 t("col.agree"): None if s.agree is None else round(100 * s.agree, 1),
                 t("col.item_total"): None
                 if it is None or it.corrected_r is None
@@ -546,8 +567,14 @@ def _construct(
         hide_index=True,
         width="stretch",
         column_config={
-            t("col.agree"): st.column_config.NumberColumn(format="%.1f%%"),
-            t("col.median"): st.column_config.NumberColumn(format="%.1f"),
+            t("col.criterion"): st.column_config.TextColumn(width=180),
+            t("col.n_valid"): st.column_config.NumberColumn(width=64),
+            t("col.n_dk"): st.column_config.NumberColumn(width=76),
+            t("col.median"): st.column_config.NumberColumn(format="%.1f", width=64),
+            t("col.iqr"): st.column_config.TextColumn(width=84),
+            t("col.agree"): st.column_config.NumberColumn(format="%.1f%%", width=84),
+            t("col.item_total"): st.column_config.NumberColumn(format="%.2f", width=84),
+            t("col.alpha_deleted"): st.column_config.NumberColumn(format="%.2f", width=84),
         },
     )
     with st.expander(t("artefacts.wording")):
@@ -638,7 +665,7 @@ def _iterations_tab(results: rd.Results, loaded: Loaded, bank: rd.ItemBank, atla
         if not items:
             continue
         with st.container(border=True):
-            st.subheader(tr(construct.title, lang))
+            st.subheader(tr(construct.title, lang), anchor=False)
             crit = {v.qid: tr(bank.criteria.get(v.criterion), lang) or v.name for v in items}
             values = {
                 (crit[v.qid], name): it.cells[(v.qid, ver)].agree
@@ -855,7 +882,7 @@ def _exports_tab(
                     type="primary" if kind == "bundle" else "secondary",
                 )
                 st.caption(t(f"exports.{kind}_help", code=exports.MISSING_BASE))
-    st.subheader(t("exports.methods_preview"))
+    st.subheader(t("exports.methods_preview"), anchor=False)
     st.text(
         _methods_preview(
             url,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import demo_data, storage
+from components import demo_data, results_view, storage
 from tests.apptest.helpers import APP, all_text, run_page
 from tests.unit.test_results_data import PAYLOADS, answers, atlas, response
 
@@ -55,6 +55,14 @@ def _unlock(at: AppTest, secret: str = SECRET) -> AppTest:
     at.text_input[0].input(secret)
     at.button[0].click()
     return at.run()
+
+
+def _show(at: AppTest, tab: str) -> AppTest:
+    """Open a tab (lazy tabs: only the open one is drawn)."""
+    at.session_state[results_view.TAB_KEY] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 def _login(monkeypatch: pytest.MonkeyPatch, lang: str = "en") -> AppTest:
@@ -123,7 +131,7 @@ def test_the_right_secret_from_secrets_toml_opens_the_page(seeded) -> None:
 
 
 def test_comments_are_shown_as_plain_text_never_markdown(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _login(monkeypatch)
+    at = _show(_login(monkeypatch), "Comments")
     texts = [t.value for t in at.text]
     for payload in PAYLOADS[:6]:
         assert payload in texts, payload
@@ -133,15 +141,17 @@ def test_comments_are_shown_as_plain_text_never_markdown(seeded, monkeypatch: py
 
 
 def test_artefact_statistics_and_small_sample_warning(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _login(monkeypatch)
+    at = _show(_login(monkeypatch), "Artefacts")
     text = all_text(at)
     for key in ("practices", "governance", "lifecycle"):
         assert atlas().diagrams[key].title["en"] in text
     assert "Only" in text and "fewer than 30" in text, "n < 30 warns"
     assert any(m.label == "Cronbach's alpha" for m in at.metric)
     tables = [df.value for df in at.dataframe]
-    item_table = next(t for t in tables if "Variable" in t.columns and "PM_UND" in set(t["Variable"]))
+    item_table = next(t for t in tables if "n valid" in t.columns)
+    assert list(item_table["Criterion"])[0] == "Understandability"
     assert set(item_table["n valid"]) == {9}
+    assert "PM_UND · The matrix is easy to understand." in [t.value for t in at.text]
 
 
 def test_session_filter_narrows_everything_and_small_groups_are_not_shown(
@@ -156,6 +166,7 @@ def test_session_filter_narrows_everything_and_small_groups_are_not_shown(
     text = all_text(at)
     assert "3 of 9" in text
     at.multiselect(key="results.f.langs").set_value(["pt-BR"]).run()
+    _show(at, "Comments")
     text = all_text(at)
     assert "1 of 9" in text
     assert "Fewer than 3 responses match the current filters" in text
@@ -163,6 +174,10 @@ def test_session_filter_narrows_everything_and_small_groups_are_not_shown(
     at.multiselect(key="results.f.sessions").set_value(["A"]).run()
     at.multiselect(key="results.f.langs").set_value(["en"]).run()
     assert "3 of 9" in all_text(at)
+    texts = [t.value for t in at.text]
+    assert PAYLOADS[0] in texts and PAYLOADS[2] in texts and PAYLOADS[4] in texts
+    assert PAYLOADS[6] not in texts, "a comment from session B is filtered out"
+    assert PAYLOADS[1] not in texts, "a Portuguese-language response is filtered out"
 
 
 def test_an_empty_selection_says_so(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,7 +190,7 @@ def test_an_empty_selection_says_so(seeded, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_exports_and_audit_tabs(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _login(monkeypatch)
+    at = _show(_login(monkeypatch), "Exports")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [
         "CSV, one row per response",
@@ -188,6 +203,7 @@ def test_exports_and_audit_tabs(seeded, monkeypatch: pytest.MonkeyPatch) -> None
     ]
     text = all_text(at)
     assert "9 responses were submitted" in text, "the methods preview is filled from the data"
+    _show(at, "Audit log")
     audit = at.dataframe[-1].value
     assert {"schema.migrated", "response.imported"} <= set(audit["Action"])
 
