@@ -388,10 +388,10 @@ def compare_groups(
     valid values are described but left out of the test.
     """
     v = _floats(values if isinstance(values, pd.Series) else list(values))
-    g = np.asarray(list(groups), dtype=object)
+    gs = groups if isinstance(groups, pd.Series) else pd.Series(list(groups), dtype=object)
     ok = np.isin(v, [float(s) for s in scale]) if points_only else np.isfinite(v)
-    ok &= np.array([x is not None and x == x for x in g], dtype=bool)  # x == x is False for NaN
-    v, g = v[ok], g[ok].astype(str)
+    ok &= gs.notna().to_numpy()
+    v, g = v[ok], gs.to_numpy(dtype=object)[ok].astype(str)
     present = set(g.tolist())
     labels = [lab for lab in (order if order is not None else sorted(present)) if lab in present]
     mid = midpoint(scale)

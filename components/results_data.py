@@ -505,22 +505,16 @@ class Grouping:
     def assign(self, values: pd.Series) -> pd.Series:
         """The group key of each answer (None when unanswered or out of every band)."""
         if not self.bands:
-            codes = set(self.order)
-            return values.map(
-                lambda x: str(x) if x is not None and not _isna(x) and str(x) in codes else None
-            )
+            text = values.astype("string")
+            known = text.isin(list(self.order)).fillna(False).to_numpy(dtype=bool)
+            out = pd.Series([None] * len(values), index=values.index, dtype=object)
+            out[known] = text[known].astype(object)
+            return out
         nums = pd.to_numeric(values, errors="coerce")
         out = pd.Series([None] * len(values), index=values.index, dtype=object)
         for key, (lo, hi) in zip(self.order, self.bands, strict=True):
             out[(nums >= lo) & (nums <= hi)] = key
         return out
-
-
-def _isna(x: Any) -> bool:
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
 
 
 def groupings(frame: pd.DataFrame, bank: ItemBank, n_bands: int = 3) -> dict[str, Grouping]:

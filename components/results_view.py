@@ -13,7 +13,9 @@ button is pressed, and each one is written to the audit log first.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -264,6 +266,7 @@ def render() -> None:
     filters, include_synthetic = _filter_bar(loaded, lang)
     filter_key = tuple(asdict(filters).items())
     results = _analyse(url, version, bank_key, filter_key, include_synthetic, bank, filters)
+    _RUN_KEY.set((url, version, bank_key, filter_key, include_synthetic, lang))
     total = len(loaded.frame) if include_synthetic else loaded.n_real
     st.caption(_filters_summary(filters, results.n, total))
     if include_synthetic and loaded.n_synthetic:
@@ -313,7 +316,19 @@ def _stat(
             st.caption(caption)
 
 
-def _chart(fig, key: str, alt: str) -> None:
+_RUN_KEY: contextvars.ContextVar[tuple] = contextvars.ContextVar("results_run_key", default=())
+"""What the figures of this run depend on (data version, filters, language): their cache key."""
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(key: tuple, _build: Callable[[], Any]) -> Any:
+    """Figures are cached as shared objects: building one (plotly validation) costs ~30 ms, and
+    ``st.plotly_chart`` only reads it (``to_dict``), so no copy is needed."""
+    return _build()
+
+
+def _chart(build: Callable[[], Any], key: str, alt: str) -> None:
+    fig = _figure((*_RUN_KEY.get(), key), build)
     st.plotly_chart(fig, key=key, config=CHART_CONFIG, width="stretch", alt=alt)
 
 
@@ -367,7 +382,7 @@ def _overview_tab(
         total += n
         running.append(total)
     _chart(
-        likert_figures.timeline(
+        lambda: likert_figures.timeline(
             days,
             counts,
             y_title=t("overview.per_day"),
@@ -431,10 +446,13 @@ def _counts_chart(counts: rd.Counts, label, key: str, none_key: str | None = Non
     if counts.hidden_groups:
         note = t("overview.hidden", groups=counts.hidden_groups, min=rd.MIN_CELL)
     if counts.shown:
-        fig = likert_figures.horizontal_counts(
-            [label(k) for k, _ in counts.shown], [n for _, n in counts.shown]
+        _chart(
+            lambda: likert_figures.horizontal_counts(
+                [label(k) for k, _ in counts.shown], [n for _, n in counts.shown]
+            ),
+            key,
+            key,
         )
-        _chart(fig, key, key)
     if note:
         st.caption(note)
 
@@ -500,16 +518,19 @@ def _construct(
         )
         for item in res.items
     ]
-    fig = likert_figures.diverging_likert(
-        rows,
-        bank.scale,
-        scale_labels,
-        dk_label=dk_label,
-        percent_axis=t("artefacts.percent_axis"),
-        dk_axis=t("artefacts.dk_axis"),
-        n_format=t("artefacts.n_format"),
+    _chart(
+        lambda: likert_figures.diverging_likert(
+            rows,
+            bank.scale,
+            scale_labels,
+            dk_label=dk_label,
+            percent_axis=t("artefacts.percent_axis"),
+            dk_axis=t("artefacts.dk_axis"),
+            n_format=t("artefacts.n_format"),
+        ),
+        K + f"likert.{construct.key}",
+        tr(construct.title, lang),
     )
-    _chart(fig, K + f"likert.{construct.key}", tr(construct.title, lang))
     if rel is not None:
         a, om = rel.alpha, rel.omega
         if "small_n" in rel.warnings:
@@ -673,10 +694,13 @@ def _iterations_tab(results: rd.Results, loaded: Loaded, bank: rd.ItemBank, atla
                 for ver, name in zip(it.compared, names, strict=True)
                 if (v.qid, ver) in it.cells and it.cells[(v.qid, ver)].agree is not None
             }
-            fig = likert_figures.version_dots(
-                list(crit.values()), names, values, x_title=t("iterations.agree_axis")
+            _chart(
+                lambda crit=crit, values=values: likert_figures.version_dots(
+                    list(crit.values()), names, values, x_title=t("iterations.agree_axis")
+                ),
+                K + f"iter.{construct.key}",
+                tr(construct.title, lang),
             )
-            _chart(fig, K + f"iter.{construct.key}", tr(construct.title, lang))
             table = []
             for v in items:
                 row: dict[str, Any] = {t("col.criterion"): crit[v.qid]}
