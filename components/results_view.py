@@ -158,6 +158,25 @@ def _clean_multiselect(key: str, options: tuple[str, ...]) -> None:
         st.session_state[key] = [c for c in chosen if c in options]
 
 
+def _follow_date_range(key: str, first: date, last: date) -> None:
+    """Keep the date filter meaningful when data arrive or leave: an untouched filter (still the
+    whole range of the data it last saw) follows the new range, a chosen one is clamped into it."""
+    full_key = key + ".full"
+    chosen = st.session_state.get(key)
+    previous = st.session_state.get(full_key)
+    if chosen is not None and len(chosen) == 1:
+        st.session_state[full_key] = (first, last)
+        return  # the person is half-way through picking a range
+    if not chosen or tuple(chosen) == previous:
+        chosen = (first, last)
+    else:
+        lo = min(max(chosen[0], first), last)
+        hi = min(max(chosen[-1], lo), last)
+        chosen = (lo, hi)
+    st.session_state[key] = chosen
+    st.session_state[full_key] = (first, last)
+
+
 def _filter_bar(loaded: Loaded, lang: str) -> tuple[rd.Filters, bool]:
     opts = loaded.options
     for name, values in (
@@ -171,9 +190,9 @@ def _filter_bar(loaded: Loaded, lang: str) -> tuple[rd.Filters, bool]:
         c1, c2 = st.columns(2)
         days: Any = ()
         if opts.first_day and opts.last_day:
+            _follow_date_range(K + "f.dates", opts.first_day, opts.last_day)
             days = c1.date_input(
                 t("filters.dates"),
-                value=(opts.first_day, opts.last_day),
                 min_value=opts.first_day,
                 max_value=opts.last_day,
                 key=K + "f.dates",
@@ -572,6 +591,7 @@ def _construct(
                 t("col.criterion"): tr(bank.criteria.get(v.criterion), lang),
                 t("col.n_valid"): s.n_valid,
                 t("col.n_dk"): s.n_dk,
+                t("col.distribution"): [s.counts.get(p, 0) for p in bank.scale],
                 t("col.median"): s.median,
                 t("col.iqr"): f"{s.q1:g}–{s.q3:g}" if s.q1 is not None else "–",
                 t("col.agree"): None if s.agree is None else round(100 * s.agree, 1),
@@ -588,14 +608,17 @@ def _construct(
         hide_index=True,
         width="stretch",
         column_config={
-            t("col.criterion"): st.column_config.TextColumn(width=180),
-            t("col.n_valid"): st.column_config.NumberColumn(width=64),
-            t("col.n_dk"): st.column_config.NumberColumn(width=76),
-            t("col.median"): st.column_config.NumberColumn(format="%.1f", width=64),
-            t("col.iqr"): st.column_config.TextColumn(width=84),
-            t("col.agree"): st.column_config.NumberColumn(format="%.1f%%", width=84),
-            t("col.item_total"): st.column_config.NumberColumn(format="%.2f", width=84),
-            t("col.alpha_deleted"): st.column_config.NumberColumn(format="%.2f", width=84),
+            t("col.criterion"): st.column_config.TextColumn(width=150),
+            t("col.n_valid"): st.column_config.NumberColumn(width=60),
+            t("col.n_dk"): st.column_config.NumberColumn(width=72),
+            t("col.distribution"): st.column_config.BarChartColumn(
+                width=88, y_min=0, help=t("col.distribution_help", low=min(bank.scale), high=max(bank.scale))
+            ),
+            t("col.median"): st.column_config.NumberColumn(format="%.1f", width=60),
+            t("col.iqr"): st.column_config.TextColumn(width=76),
+            t("col.agree"): st.column_config.NumberColumn(format="%.1f%%", width=80),
+            t("col.item_total"): st.column_config.NumberColumn(format="%.2f", width=80),
+            t("col.alpha_deleted"): st.column_config.NumberColumn(format="%.2f", width=80),
         },
     )
     with st.expander(t("artefacts.wording")):
@@ -626,24 +649,25 @@ def _comparison(
                 else (tr(bank.criteria.get(by_qid[c.target].criterion), lang) or by_qid[c.target].name)
             )
             row: dict[str, Any] = {t("col.target"): target}
-            for g in shown:
-                name = tr(group.labels.get(g.group), lang) or g.group
-                mark = "" if g.tested else " †"
-                row[name] = f"{_fmt(g.median, 1)} · {_pct(g.agree)} (n={g.n}){mark}"
             test = c.result.test
+            # The test first (visible without scrolling), then one column per group.
             if test is None:
                 row[t("col.test")] = t(f"artefacts.no_test.{c.result.reason}")
+                row["p"] = row[t("col.p_holm")] = row[t("col.effect")] = "–"
             else:
-                name = t(f"artefacts.test.{test.test}")
                 stat = (
                     f"U = {test.statistic:.1f}"
                     if test.test == "mann_whitney"
                     else f"H({test.df}) = {test.statistic:.2f}"
                 )
-                row[t("col.test")] = f"{name}: {stat}"
+                row[t("col.test")] = f"{t(f'artefacts.test.{test.test}')}: {stat}"
                 row["p"] = _p(test.p)
                 row[t("col.p_holm")] = _p(c.p_holm)
                 row[t("col.effect")] = f"{t('artefacts.effect.' + test.effect_name)} = {_fmt(test.effect, 2)}"
+            for g in shown:
+                name = tr(group.labels.get(g.group), lang) or g.group
+                mark = "" if g.tested else " †"
+                row[name] = f"{_fmt(g.median, 1)} · {_pct(g.agree)} (n={g.n}){mark}"
             rows.append(row)
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         st.caption(t("artefacts.legend"))

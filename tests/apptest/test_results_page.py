@@ -180,6 +180,23 @@ def test_session_filter_narrows_everything_and_small_groups_are_not_shown(
     assert PAYLOADS[1] not in texts, "a Portuguese-language response is filtered out"
 
 
+def test_new_responses_show_up_and_a_chosen_date_range_is_kept(
+    seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _login(monkeypatch)
+    later = seeded[-1].submitted_at + timedelta(days=3)
+    engine = storage.get_engine(storage.database_url())
+    storage.insert_responses(engine, [response(answers(), when=later + timedelta(hours=i)) for i in range(3)])
+    at.run()
+    assert "All 12 submitted responses." in all_text(at), "an untouched date filter follows the data"
+    first = seeded[0].submitted_at.date()
+    at.date_input(key="results.f.dates").set_value((first, first + timedelta(days=1))).run()
+    assert "2 of 12" in all_text(at)
+    storage.insert_responses(engine, [response(answers(), when=later + timedelta(days=1))])
+    at.run()
+    assert "2 of 13" in all_text(at), "a chosen range stays as chosen"
+
+
 def test_an_empty_selection_says_so(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _login(monkeypatch)
     first = seeded[0].submitted_at.date()
