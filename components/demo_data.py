@@ -105,14 +105,14 @@ def generate(survey: Any, n: int, plan: Plan, seed: int = 7, languages: Sequence
         specific = {a: rng.gauss(0, 1) for a in artefacts}
         improvement = 0.25 * version_index
         answers: dict[str, Any] = {}
-        profile_shift = 0.0
+        profile_shift: float | None = None
         for q in questions:
             if q.type == "single":
                 weights = [1.0 / (1 + 0.35 * k) for k in range(len(q.options))]
                 code = rng.choices([o.code for o in q.options], weights=weights)[0]
                 answers[q.id] = code if (q.required or rng.random() < 0.9) else None
-                if not profile_shift:  # the first profile question shifts ratings a little by group
-                    profile_shift = 0.2 * ([o.code for o in q.options].index(code) % 3 - 1) or 1e-9
+                if profile_shift is None:  # the first choice question shifts ratings a little by group
+                    profile_shift = 0.2 * ([o.code for o in q.options].index(code) % 3 - 1)
             elif q.type == "number":
                 lo = q.min if q.min is not None else 0
                 hi = q.max if q.max is not None else 100
@@ -129,7 +129,9 @@ def generate(survey: Any, n: int, plan: Plan, seed: int = 7, languages: Sequence
                     latent = artefact_base[q.artefact] + 0.65 * general + 0.55 * specific[q.artefact]
                 else:
                     latent = 3.6 + 0.8 * general + 0.3 * sum(specific.values()) / max(1, len(specific))
-                latent += criterion_shift.get(crit, 0.0) + improvement + profile_shift + rng.gauss(0, 0.8)
+                latent += (
+                    criterion_shift.get(crit, 0.0) + improvement + (profile_shift or 0.0) + rng.gauss(0, 0.8)
+                )
                 answers[q.id] = int(min(5, max(1, round(latent))))
             elif q.type == "multiple":
                 codes = [o.code for o in q.options if not o.exclusive]
@@ -250,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         engine.dispose()
     print(f"Wrote {written} synthetic responses to {_redact(url)}.")
+    if written < args.n:
+        print(f"{args.n - written} were already there (same --seed): pass another --seed to add more.")
     return 0
 
 
