@@ -94,25 +94,6 @@ def _show_flash() -> None:
         st.toast(ui.t(key), icon=":material/sync_problem:")
 
 
-# ------------------------------------------------------------------------------------ phone helpers
-
-
-def phone_notice(code: object) -> bool:
-    """For the questionnaire page opened from the QR code: a kind notice when the workshop session
-    does not take answers right now. Returns whether it does (the caller still checks at submit)."""
-    if code in (None, ""):
-        return True
-    try:
-        allowed, reason = ws.submission_gate(engine(), code)
-    except Exception:
-        return True  # the submit-time check decides; never block reading the questionnaire
-    if allowed:
-        st.caption(ui.t("workshop.banner.open", code=ws.normalize_code(code) or ""))
-    elif reason:
-        st.info(ui.t(reason), icon=":material/groups:")
-    return allowed
-
-
 # ----------------------------------------------------------------------------------- presenter page
 
 
