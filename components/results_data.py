@@ -750,23 +750,35 @@ def overview(
     )
 
 
-@dataclass(frozen=True)
-class Comment:
-    qid: str
-    text: str
-    lang: str
-    day: date | None
+COMMENT_COLUMNS = ("qid", "text", "lang", "day")
 
 
-def comments(frame: pd.DataFrame, bank: ItemBank, artefact: str | None) -> list[Comment]:
-    """The free-text answers about one artefact (``None``: the general ones), newest first."""
-    done = submitted(frame).sort_values("submitted_at", ascending=False)
-    out = []
+def comments(frame: pd.DataFrame, bank: ItemBank, artefact: str | None) -> pd.DataFrame:
+    """The free-text answers about one artefact (``None``: the general ones), newest first, as a
+    frame with :data:`COMMENT_COLUMNS` (a frame, not objects: thousands of comments are cached and
+    copied on every page run)."""
+    done = submitted(frame).sort_values("submitted_at", ascending=False, kind="stable")
+    parts = []
     for v in bank.comments(artefact):
-        for text, lang, when in zip(done[v.qid], done["lang"], done["submitted_at"], strict=True):
-            if isinstance(text, str) and text.strip():
-                out.append(Comment(v.qid, text, str(lang), when.date() if pd.notna(when) else None))
-    return out
+        text = done[v.qid]
+        keep = text.map(lambda x: isinstance(x, str) and bool(x.strip())).to_numpy(dtype=bool)
+        if keep.any():
+            sub = done[keep]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "qid": v.qid,
+                        "text": sub[v.qid].astype(object),
+                        "lang": sub["lang"].astype(object),
+                        "day": sub["submitted_at"].dt.date,
+                        "_at": sub["submitted_at"],
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame(columns=list(COMMENT_COLUMNS))
+    out = pd.concat(parts).sort_values("_at", ascending=False, kind="stable")
+    return out[list(COMMENT_COLUMNS)].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -778,7 +790,7 @@ class Results:
     overview: Overview
     constructs: Mapping[str, ConstructResult]
     iterations: Iterations
-    comments: Mapping[str, list[Comment]]
+    comments: Mapping[str, pd.DataFrame]
     """Keyed by artefact id, and ``""`` for comments on no artefact."""
 
 

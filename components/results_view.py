@@ -770,24 +770,22 @@ def _comments_tab(results: rd.Results, bank: rd.ItemBank, atlas: Atlas, lang: st
         )
         or keys[0]
     )
-    items = results.comments.get(key, [])
-    if not items:
+    items = results.comments.get(key)
+    if items is None or items.empty:
         st.caption(t("comments.none"))
         return
     pages = max(1, -(-len(items) // COMMENTS_PER_PAGE))
     page = 1
     if pages > 1:
+        page_key = K + f"comments.page.{key}"
+        # Fewer pages after a filter change: stay on the last one rather than fail.
+        st.session_state[page_key] = min(max(1, int(st.session_state.get(page_key) or 1)), pages)
         page = st.number_input(
-            t("comments.page", pages=pages),
-            min_value=1,
-            max_value=pages,
-            value=1,
-            step=1,
-            key=K + f"comments.page.{key}",
+            t("comments.page", pages=pages), min_value=1, max_value=pages, step=1, key=page_key
         )
     by_qid = bank.by_qid()
     start = (int(page) - 1) * COMMENTS_PER_PAGE
-    for c in items[start : start + COMMENTS_PER_PAGE]:
+    for c in items.iloc[start : start + COMMENTS_PER_PAGE].itertuples(index=False):
         with st.container(border=True):
             st.caption(
                 f"{c.day.isoformat() if c.day else ''} · {i18n.NATIVE_NAMES.get(c.lang, c.lang)} · "

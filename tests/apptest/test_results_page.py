@@ -258,3 +258,27 @@ def test_portuguese(seeded, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _login(monkeypatch, lang="pt-BR")
     assert [t.label for t in at.tabs][0] == "Visão geral"
     assert "Todas as 9 respostas enviadas." in all_text(at)
+
+
+def test_comments_are_paged_and_the_page_survives_a_narrower_filter(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = storage.get_engine(storage.database_url())
+    base = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
+    rows = [
+        response(
+            answers(comment=f"comment {i:02d}"),
+            when=base + timedelta(hours=i),
+            session="A" if i < 45 else "B",
+        )
+        for i in range(50)
+    ]
+    storage.insert_responses(engine, rows)
+    at = _show(_login(monkeypatch), "Comments")
+    texts = [t.value for t in at.text]
+    assert texts[:2] == ["comment 49", "comment 48"], "newest first"
+    assert len(texts) == results_view.COMMENTS_PER_PAGE
+    page = at.number_input(key="results.comments.page.practices")
+    page.set_value(3).run()
+    assert [t.value for t in at.text] == [f"comment {i:02d}" for i in range(9, -1, -1)]
+    at.multiselect(key="results.f.sessions").set_value(["B"]).run()
+    assert not at.exception
+    assert [t.value for t in at.text] == [f"comment {i:02d}" for i in range(49, 44, -1)]

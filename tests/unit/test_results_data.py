@@ -253,9 +253,10 @@ def test_analysis_items_reliability_and_comments(demo_frame: pd.DataFrame) -> No
     overall = res.constructs["overall:intention"]
     assert overall.reliability.omega.omega is None and "too_few_items" in overall.reliability.warnings
     comments = res.comments["practices"]
-    days = [c.day for c in comments]
+    days = list(comments["day"])
     assert days == sorted(days, reverse=True)
-    assert all(c.qid == "pm_comment" for c in comments)
+    assert set(comments["qid"]) == {"pm_comment"}
+    assert len(comments) == int(demo_frame["pm_comment"].map(lambda x: isinstance(x, str)).sum())
 
 
 def test_comparisons_skip_groups_below_five_and_are_holm_adjusted(demo_frame: pd.DataFrame) -> None:
