@@ -781,7 +781,7 @@ def _comments_tab(results: rd.Results, bank: rd.ItemBank, atlas: Atlas, lang: st
         # Fewer pages after a filter change: stay on the last one rather than fail.
         st.session_state[page_key] = min(max(1, int(st.session_state.get(page_key) or 1)), pages)
         page = st.number_input(
-            t("comments.page", pages=pages), min_value=1, max_value=pages, step=1, key=page_key
+            t("comments.page", pages=pages), min_value=1, max_value=pages, step=1, key=page_key, width=200
         )
     by_qid = bank.by_qid()
     start = (int(page) - 1) * COMMENTS_PER_PAGE
