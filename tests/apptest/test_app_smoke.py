@@ -14,6 +14,7 @@ from tests.conftest import REPO
 PAGES = sorted(p.stem for p in (REPO / "pages").glob("*.py"))
 
 
+@pytest.mark.pages_folder_mode
 @pytest.mark.parametrize("lang", ["pt-BR", "en"])
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_without_exception(page: str, lang: str) -> None:

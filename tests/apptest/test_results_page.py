@@ -15,23 +15,6 @@ SECRET = "correct horse battery staple"
 TIMEOUT = 60
 
 
-@pytest.fixture(autouse=True)
-def _route_through_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every AppTest run through app.py's ``st.navigation``, as a live server does once any session
-    has loaded the app. AppTest resets Streamlit's old ``pages/`` mode before each run, so the page
-    would first run directly, ``ui.ensure_router`` would rerun it, and that rerun drops a form submit:
-    the gate's real form could not be tested."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 @pytest.fixture
 def seeded(monkeypatch: pytest.MonkeyPatch) -> list[storage.NewResponse]:
     """The test's own SQLite store: 9 real responses with hostile comments in sessions A (6) and B (3)."""
