@@ -19,6 +19,7 @@ from components.figures import (
     EDGE,
     FONT,
     MUTED,
+    SELECTED_OUTLINE,
     TEXT,
     UNGROUPED_ACCENT,
     WHITE,
@@ -34,6 +35,7 @@ from components.figures import (
 from components.model import Atlas, Diagram, Node, tr
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+HIGHLIGHT_RGB, HIGHLIGHT_ALPHA = "#F0E442", 0.42  # figures.HIGHLIGHT, as SVG wants it
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -241,22 +243,20 @@ def scene_svg(scene: Scene, title: str = "", description: str = "") -> str:
                                color, weight, "italic"))
     for card in scene.cards:
         x0, y0, x1, y1 = card.x0, Y(card.y1), card.x1, Y(card.y0)
-        if card.selected:
-            out.append(_rect(x0 - 6, y0 - 6, x1 + 6, y1 + 6, 12, card.accent, opacity=0.28))
-        fill = tint(card.accent, 0.78) if card.selected else WHITE
         if card.strip:
-            outline = card.accent if card.selected else CARD_OUTLINE
-            out.append(_rect(x0, y0, x1, y1, 8, fill, outline, 3.0 if card.selected else 1.0))
+            out.append(_rect(x0, y0, x1, y1, 8, WHITE, CARD_OUTLINE, 1.0))
             out.append(_rect(x0 + 0.5, y0 + 0.5, x0 + 6, y1 - 0.5, 3, card.accent))
             cx = card.cx + 3
         else:
-            out.append(_rect(x0, y0, x1, y1, 9, fill, card.accent, 4.0 if card.selected else 2.0))
+            out.append(_rect(x0, y0, x1, y1, 9, WHITE, card.accent, 2.0))
             cx = card.cx
-        out.append(_tspans(card.lines, cx, Y(card.cy), font, line_h, "middle", "middle", TEXT,
-                           "bold" if card.selected else "normal"))
+        if card.selected:  # as on screen: plotly's selected style of the node's bar
+            out.append(_rect(x0, y0, x1, y1, 9, HIGHLIGHT_RGB, card.accent, SELECTED_OUTLINE,
+                             opacity=HIGHLIGHT_ALPHA))
+        out.append(_tspans(card.lines, cx, Y(card.cy), font, line_h, "middle", "middle", TEXT))
         if card.number is not None:
             bx, by = card.badge
-            r = 15 if card.selected else 12.5
+            r = 12.5
             out.append(f'<circle cx="{bx:.1f}" cy="{Y(by):.1f}" r="{r}" fill="{card.accent}" '
                        f'stroke="{WHITE}" stroke-width="2"/>')
             out.append(_tspans([str(card.number)], bx, Y(by), font - 1, font, "middle", "middle",

@@ -26,12 +26,21 @@ def selected_key(diagram_id: str) -> str:
     return f"atlas_node_{diagram_id}"
 
 
-def chart_key(diagram_id: str) -> str:
-    return f"atlas_chart_{diagram_id}"
+def chart_key(diagram_id: str, revision: int) -> str:
+    """A new revision gives a new chart widget: the way to redraw a figure whose spec is equal."""
+    return f"atlas_chart_{diagram_id}_{revision}"
 
 
-def list_key(diagram_id: str) -> str:
-    return f"atlas_list_{diagram_id}"
+def _drawn_key(diagram_id: str) -> str:
+    return f"atlas_drawn_{diagram_id}"
+
+
+def _clicked_key(diagram_id: str) -> str:
+    return f"atlas_clicked_{diagram_id}"
+
+
+def _redraw_key(diagram_id: str) -> str:
+    return f"atlas_redraw_{diagram_id}"
 
 
 def search_key(diagram_id: str) -> str:
@@ -50,26 +59,44 @@ def _select(diagram_id: str, node_id: str) -> None:
     st.query_params["node"] = node_id
 
 
-def _on_chart_select(diagram_id: str, known: tuple[str, ...]) -> None:
-    """A click on the figure: an empty selection (second click on a node) changes nothing."""
-    state = st.session_state.get(chart_key(diagram_id))
+def _on_chart_select(diagram_id: str, key: str, known: tuple[str, ...]) -> None:
+    """A click on the figure. Plotly has already highlighted the node in the browser, so the
+    figure is left as it is. A second click on a node deselects it there: the details keep the
+    node and the figure is redrawn with it highlighted again."""
+    state = st.session_state.get(key)
     chosen = getattr(state, "selection", None)
     if chosen is None and isinstance(state, Mapping):
         chosen = state.get("selection")
     node_id = selection.selected_node(chosen, known)
     if node_id:
         _select(diagram_id, node_id)
+        st.session_state[_clicked_key(diagram_id)] = node_id
+    else:
+        st.session_state[_redraw_key(diagram_id)] = True
 
 
-def _on_list_change(diagram_id: str) -> None:
-    node_id = st.session_state.get(list_key(diagram_id))
-    if node_id:
-        _select(diagram_id, node_id)
+def _figure_args(diagram_id: str, lang: str, visible: tuple[str, ...] | None, compact: bool,
+                 shown: str | None) -> tuple[tuple, int]:
+    """The figure to send and the chart's revision (``selection.figure_to_send``)."""
+    key = _drawn_key(diagram_id)
+    drawn = selection.figure_to_send(
+        st.session_state.get(key) or selection.DrawnFigure(),
+        (lang, visible, compact, shown),
+        st.session_state.pop(_clicked_key(diagram_id), None),
+        st.session_state.pop(_redraw_key(diagram_id), False),
+    )
+    st.session_state[key] = drawn
+    return drawn.args, drawn.revision
 
 
-def _on_step(diagram_id: str, node_id: str | None) -> None:
-    if node_id:
-        _select(diagram_id, node_id)
+def _on_pick(diagram_id: str, node_id: str) -> None:
+    _select(diagram_id, node_id)
+
+
+def _on_step(diagram_id: str, order: tuple[str, ...], delta: int, wrap: bool) -> None:
+    target = selection.step(order, st.session_state.get(selected_key(diagram_id)), delta, wrap)
+    if target:
+        _select(diagram_id, target)
 
 
 def _sync_deep_link(diagram: Diagram) -> str | None:
@@ -157,8 +184,7 @@ def _details(atlas: Atlas, diagram: Diagram, node: Node, lang: str) -> None:
             meta.append(tr(group.label, lang))
         st.caption(" · ".join(_esc(m) for m in meta))
         st.subheader(_esc(tr(node.label, lang)), anchor=False)
-        st.markdown(f"**{_esc(tr(node.summary, lang))}**")
-        st.markdown(_esc(tr(node.description, lang)))
+        st.markdown(f"**{_esc(tr(node.summary, lang))}**\n\n{_esc(tr(node.description, lang))}")
         sections = [(tr(sec.title, lang), node.details.get(sec.id) or [])
                     for sec in diagram.sections]
         sections = [(title, items) for title, items in sections if items]
@@ -166,22 +192,27 @@ def _details(atlas: Atlas, diagram: Diagram, node: Node, lang: str) -> None:
         refs = [atlas.references[r] for r in node.references if r in atlas.references]
         titles = [title for title, _ in sections]
         if related:
-            titles.append(ui.t("diagrams.related_count", count=sum(len(m) for _, m in related)))
+            titles.append(ui.t("diagrams.related"))
         if refs:
-            titles.append(ui.t("diagrams.references_count", count=len(refs)))
-        tabs = iter(st.tabs(titles)) if titles else iter(())
+            titles.append(ui.t("diagrams.references"))
+        if not titles:
+            return _share(diagram, node, lang)
+        # Only the open tab runs (lazy tabs): a click sends the first tab, not every link and
+        # reference; the choice of tab is kept from node to node.
+        tabs = iter(st.tabs(titles, key=f"atlas_tabs_{diagram.id}", on_change="rerun"))
         for _title, items in sections:
-            with next(tabs):
-                st.markdown("\n".join(f"- {_esc(tr(item, lang))}" for item in items))
-        if related:
-            with next(tabs):
+            if (tab := next(tabs)).open:
+                with tab:
+                    st.markdown("\n".join(f"- {_esc(tr(item, lang))}" for item in items))
+        if related and (tab := next(tabs)).open:
+            with tab:
                 st.caption(_esc(ui.t("diagrams.related_hint")))
                 for other, members in related:
                     st.markdown(f"**{_esc(tr(other.title, lang))}**")
                     for member in members:
                         _node_link(other, member, lang)
-        if refs:
-            with next(tabs):
+        if refs and (tab := next(tabs)).open:
+            with tab:
                 lines = []
                 for ref in refs:
                     line = f"- {_esc(ref.citation)}"
@@ -189,9 +220,13 @@ def _details(atlas: Atlas, diagram: Diagram, node: Node, lang: str) -> None:
                         line += f" [{_esc(ref.url)}]({ref.url})"
                     lines.append(line)
                 st.markdown("\n".join(lines))
-        st.caption(_esc(ui.t("diagrams.share")))
-        st.code(selection.share_url(_base_url(diagram.id), diagram.id, node.id, lang),
-                language=None, wrap_lines=True)
+        _share(diagram, node, lang)
+
+
+def _share(diagram: Diagram, node: Node, lang: str) -> None:
+    st.caption(_esc(ui.t("diagrams.share")))
+    st.code(selection.share_url(_base_url(diagram.id), diagram.id, node.id, lang),
+            language=None, wrap_lines=True)
 
 
 def _unknown(atlas: Atlas, requested: str, lang: str) -> None:
@@ -209,54 +244,57 @@ def _filters(diagram: Diagram) -> tuple[str, list[str]]:
         return "", []
     lang = ui.lang()
     if diagram.groups:
-        left, right = st.columns([2, 3], vertical_alignment="bottom")
+        left, right = st.columns([2, 3], vertical_alignment="center")
     else:
         left, right = st.container(), None
     with left:
         query = st.text_input(ui.t("diagrams.search"), key=search_key(diagram.id),
                               placeholder=ui.t("diagrams.search_placeholder"),
-                              icon=":material/search:")
+                              icon=":material/search:", label_visibility="collapsed")
     chosen: list[str] = []
     if right is not None:
         with right:
             names = {g.id: tr(g.label, lang) for g in diagram.groups}
             chosen = st.pills(ui.t("diagrams.group_filter"), options=list(names),
                               format_func=names.__getitem__, selection_mode="multi",
-                              key=groups_key(diagram.id), width="stretch", wrap=True) or []
+                              key=groups_key(diagram.id), wrap=True,
+                              label_visibility="collapsed") or []
     return query or "", list(chosen)
 
 
 def _stepper(diagram: Diagram, order: list[str], current: str | None) -> None:
-    """Previous / next through the nodes in reading order (cycles wrap around)."""
+    """Previous / next through the nodes in reading order (cycles wrap around).
+
+    Drawn outside the figure's fragment, so the target is worked out when the button is pressed
+    (a click on the figure may have moved the selection since this was drawn).
+    """
     wrap = diagram.layout == "cycle"
-    prev_id = selection.step(order, current, -1, wrap)
-    next_id = selection.step(order, current, +1, wrap)
     with st.container(horizontal=True, vertical_alignment="center", gap="small",
                       key=f"atlas_stepper_{diagram.id}"):
         st.button(ui.t("diagrams.prev"), key=f"atlas_prev_{diagram.id}",
-                  icon=":material/arrow_back:", on_click=_on_step, args=(diagram.id, prev_id),
+                  icon=":material/arrow_back:", on_click=_on_step,
+                  args=(diagram.id, tuple(order), -1, wrap),
                   disabled=not selection.can_step(order, current, -1, wrap))
-        if current in order:
-            st.caption(ui.t("diagrams.position", index=order.index(current) + 1,
-                            total=len(order)), width="content")
         st.button(ui.t("diagrams.next"), key=f"atlas_next_{diagram.id}",
-                  icon=":material/arrow_forward:", icon_position="right",
-                  on_click=_on_step, args=(diagram.id, next_id),
+                  icon=":material/arrow_forward:", icon_position="right", on_click=_on_step,
+                  args=(diagram.id, tuple(order), +1, wrap),
                   disabled=not selection.can_step(order, current, +1, wrap))
 
 
-def _text_alternative(diagram: Diagram, nodes: list[Node], current: str | None,
-                      lang: str) -> None:
-    """The same nodes as a keyboard- and screen-reader-friendly list that selects them too."""
-    key = list_key(diagram.id)
-    ids = [n.id for n in nodes]
-    st.session_state[key] = current if current in ids else None
-    titles = {n.id: node_title(diagram, n, lang) for n in nodes}
-    st.pills(ui.t("diagrams.list"), options=ids, format_func=titles.__getitem__,
-             key=key, on_change=_on_list_change, args=(diagram.id,),
-             help=ui.t("diagrams.list_help"), width="stretch", wrap=True)
-    with st.expander(ui.t("diagrams.as_text"), icon=":material/notes:"):
-        st.markdown(text_outline(diagram, lang))
+def _node_list(diagram: Diagram, nodes: list[Node], lang: str) -> None:
+    """The same nodes as buttons, for keyboard and screen-reader users: each selects its node
+    like a click on the figure does. The outline below gives the order and the connections."""
+    st.caption(_esc(ui.t("diagrams.list")), help=ui.t("diagrams.list_help"))
+    with st.container(horizontal=True, gap="small", key=f"atlas_list_{diagram.id}"):
+        for node in nodes:
+            st.button(_esc(node_title(diagram, node, lang)),
+                      key=f"atlas_pick_{diagram.id}_{node.id}", on_click=_on_pick,
+                      args=(diagram.id, node.id))
+    outline = st.expander(ui.t("diagrams.as_text"), icon=":material/notes:",
+                          key=f"atlas_outline_{diagram.id}", on_change="rerun")
+    if outline.open:  # lazy: built only while open
+        with outline:
+            st.markdown(text_outline(diagram, lang))
 
 
 def text_outline(diagram: Diagram, lang: str) -> str:
@@ -298,47 +336,50 @@ def _alt(diagram: Diagram, nodes: list[Node], lang: str) -> str:
                 labels="; ".join(node_title(diagram, n, lang) for n in nodes))
 
 
+def _current(diagram: Diagram) -> str | None:
+    current = st.session_state.get(selected_key(diagram.id))
+    return current if current is not None and diagram.node(current) is not None else None
+
+
 @st.fragment
-def _interactive(diagram_id: str, compact: bool) -> None:
+def _interactive(diagram_id: str, visible: tuple[str, ...] | None, compact: bool) -> None:
+    """The figure and the details: all that a click on the figure reruns."""
     atlas = ui.get_atlas()
     lang = ui.lang()
     diagram = atlas.diagrams[diagram_id]
     unknown = _sync_deep_link(diagram)
-    current = st.session_state.get(selected_key(diagram_id))
-    if current is not None and diagram.node(current) is None:
-        current = None
-    query, groups = _filters(diagram)
-    filtering = bool(selection.fold(query).strip() or groups)
-    nodes = selection.filter_nodes(diagram, query, groups, lang) if filtering \
-        else diagram.ordered_nodes()
-    visible = tuple(n.id for n in nodes) if filtering else None
+    current = _current(diagram)
     if unknown:
         _unknown(atlas, unknown, lang)
+    nodes = [n for n in diagram.ordered_nodes() if visible is None or n.id in visible]
     fig_col, detail_col = st.columns([5, 3], gap="medium")
-    with fig_col:
-        if filtering:
-            st.caption(ui.t("diagrams.matches", shown=len(nodes), total=len(diagram.nodes)))
-        if nodes:
-            shown = current if current in {n.id for n in nodes} else None
-            fig = _figure(atlas.content_version, diagram_id, lang, shown, visible, compact, atlas)
-            _chart(fig, diagram, nodes, lang)
-            _stepper(diagram, [n.id for n in nodes], current)
-            _text_alternative(diagram, nodes, current, lang)
-        else:
-            st.info(ui.t("diagrams.no_match"), icon=":material/filter_alt_off:")
+    # The details go out first: they are what a click is for (the browser shows each part as soon
+    # as it arrives), and after a click the figure is sent unchanged.
     with detail_col:
         node = diagram.node(current) if current else None
         if node is not None:
             _details(atlas, diagram, node, lang)
         else:
             st.info(ui.t("diagrams.prompt"), icon=":material/touch_app:")
+    with fig_col:
+        if visible is not None:
+            st.caption(ui.t("diagrams.matches", shown=len(nodes), total=len(diagram.nodes)))
+        if nodes:
+            shown = current if current in {n.id for n in nodes} else None
+            args, revision = _figure_args(diagram_id, lang, visible, compact, shown)
+            fig = _figure(atlas.content_version, diagram_id, args[0], args[3], args[1], args[2],
+                          atlas)
+            _chart(fig, diagram, nodes, lang, revision)
+        else:
+            st.info(ui.t("diagrams.no_match"), icon=":material/filter_alt_off:")
 
 
-def _chart(fig: go.Figure, diagram: Diagram, nodes: list[Node], lang: str) -> Any:
+def _chart(fig: go.Figure, diagram: Diagram, nodes: list[Node], lang: str, revision: int) -> Any:
     known = tuple(n.id for n in diagram.nodes)
+    key = chart_key(diagram.id, revision)
     return st.plotly_chart(
-        fig, key=chart_key(diagram.id),
-        on_select=functools.partial(_on_chart_select, diagram.id, known),
+        fig, key=key,
+        on_select=functools.partial(_on_chart_select, diagram.id, key, known),
         selection_mode="points", config=figures.PLOTLY_CONFIG, theme=None,
         alt=_alt(diagram, nodes, lang),
     )
@@ -383,5 +424,14 @@ def render_diagram_page(diagram_id: str) -> None:
     st.markdown(_esc(tr(diagram.summary, lang)))
     if diagram.source:
         st.caption(_esc(tr(diagram.source, lang)))
-    _interactive(diagram_id, _is_compact())
+    _sync_deep_link(diagram)
+    query, groups = _filters(diagram)
+    filtering = bool(selection.fold(query).strip() or groups)
+    nodes = selection.filter_nodes(diagram, query, groups, lang) if filtering \
+        else diagram.ordered_nodes()
+    if nodes:
+        _stepper(diagram, [n.id for n in nodes], _current(diagram))
+    _interactive(diagram_id, tuple(n.id for n in nodes) if filtering else None, _is_compact())
+    if nodes:
+        _node_list(diagram, nodes, lang)
     _downloads(atlas, diagram, lang)

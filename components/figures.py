@@ -32,12 +32,18 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
              "#000000")
 """The colour-blind-safe palette the YAML colours come from; code only picks neutral accents."""
 UNGROUPED_ACCENT = "#0072B2"
+HIGHLIGHT = "rgba(240,228,66,0.42)"
+"""Okabe–Ito yellow, see-through: a highlighter over the selected card, whatever its group."""
+SELECTED_OUTLINE = 4.0
 FEEDBACK_CHOICES = ("#D55E00", "#CC79A7", "#E69F00", "#0072B2", "#000000")
 
 PLOTLY_CONFIG = {
     "displayModeBar": False,
     "scrollZoom": False,
     "doubleClick": False,
+    # Two quick clicks on two nodes are two selections, not a double click (which Streamlit
+    # turns into an empty selection) now that a click no longer redraws the chart.
+    "doubleClickDelay": 1,
     "showTips": False,
     "responsive": True,
     "displaylogo": False,
@@ -589,7 +595,7 @@ def _arrow(start: Point, end: Point, color: str, width: float = 2.0) -> dict:
 
 def scene_figure(scene: Scene) -> go.Figure:
     """The plotly figure of a scene: shapes for cards and bands, annotations for text and arrows,
-    one transparent clickable marker per node (``customdata`` = node id) and number badges."""
+    one clickable bar per node (``customdata`` = node id), a text trace and number badges."""
     shapes: list[dict] = []
     annotations: list[dict] = []
     font = scene.font_size
@@ -625,42 +631,53 @@ def scene_figure(scene: Scene) -> go.Figure:
                                            color, link.label_align, link.label_valign,
                                            bg="rgba(255,255,255,0.92)"))
     for card in scene.cards:
-        if card.selected:
-            shapes.append(_path_shape(rounded_rect(card.x0 - 6, card.y0 - 6, card.x1 + 6,
-                                                   card.y1 + 6, 12),
-                                      _rgba(card.accent, 0.28), None))
-        fill = tint(card.accent, 0.78) if card.selected else WHITE
         if card.strip:
-            outline = card.accent if card.selected else CARD_OUTLINE
-            shapes.append(_path_shape(rounded_rect(card.x0, card.y0, card.x1, card.y1, 8), fill,
-                                      outline, 3.0 if card.selected else 1.0))
+            shapes.append(_path_shape(rounded_rect(card.x0, card.y0, card.x1, card.y1, 8), WHITE,
+                                      CARD_OUTLINE, 1.0))
             shapes.append(_path_shape(rounded_rect(card.x0 + 0.5, card.y0 + 0.5, card.x0 + 6,
                                                    card.y1 - 0.5, 3), card.accent, None))
         else:
-            shapes.append(_path_shape(rounded_rect(card.x0, card.y0, card.x1, card.y1, 9), fill,
-                                      card.accent, 4.0 if card.selected else 2.0))
-    data: list[go.Scatter] = []
+            shapes.append(_path_shape(rounded_rect(card.x0, card.y0, card.x1, card.y1, 9), WHITE,
+                                      card.accent, 2.0))
+    data: list[go.Bar | go.Scatter] = []
     if scene.cards:
-        offsets = [3.0 if c.strip else 0.0 for c in scene.cards]
-        data.append(go.Scatter(
-            x=[c.cx + o for c, o in zip(scene.cards, offsets, strict=True)],
-            y=[c.cy for c in scene.cards],
-            ids=[c.node_id for c in scene.cards],
-            customdata=[c.node_id for c in scene.cards],
-            text=[_text(c.lines, bold=c.selected) for c in scene.cards],
-            hovertext=[c.hover for c in scene.cards],
+        cards = scene.cards
+        chosen = [i for i, c in enumerate(cards) if c.selected]
+        # The clickable nodes: one bar per card, exactly over it, invisible until selected. Plotly
+        # draws a click's selection itself, so a click needs no new figure (no redraw, no delay),
+        # and a selection made from Python (``selectedpoints``) looks exactly the same.
+        data.append(go.Bar(
+            x=[c.cx for c in cards],
+            y=[c.h for c in cards],
+            base=[c.y0 for c in cards],
+            width=[c.w for c in cards],
+            ids=[c.node_id for c in cards],
+            customdata=[c.node_id for c in cards],
+            hovertext=[c.hover for c in cards],
             hovertemplate="%{hovertext}<extra></extra>",
-            mode="markers+text",
-            textposition="middle center",
-            textfont={"size": font, "color": TEXT, "family": FONT},
-            marker={"symbol": "square", "size": [min(c.w, c.h) for c in scene.cards],
-                    "color": "rgba(0,0,0,0)", "line": {"width": 0}},
-            selected={"marker": {"opacity": 1}, "textfont": {"color": TEXT}},
-            unselected={"marker": {"opacity": 1}, "textfont": {"color": TEXT}},
+            marker={"color": HIGHLIGHT, "opacity": 0, "cornerradius": 9,
+                    "line": {"color": [c.accent for c in cards], "width": SELECTED_OUTLINE}},
+            selected={"marker": {"opacity": 1, "color": HIGHLIGHT}},
+            unselected={"marker": {"opacity": 0}},
+            selectedpoints=chosen or None,
+            textposition="none",
             showlegend=False,
             name="nodes",
         ))
-        numbered = [c for c in scene.cards if c.number is not None]
+        data.append(go.Scatter(
+            x=[c.cx + (3.0 if c.strip else 0.0) for c in cards],
+            y=[c.cy for c in cards],
+            text=[_text(c.lines) for c in cards],
+            mode="text",
+            textposition="middle center",
+            textfont={"size": font, "color": TEXT, "family": FONT},
+            # Defining only the selected colour keeps unselected text as it is (no dimming).
+            selected={"textfont": {"color": TEXT}},
+            hoverinfo="skip",
+            showlegend=False,
+            name="labels",
+        ))
+        numbered = [c for c in cards if c.number is not None]
         if numbered:
             data.append(go.Scatter(
                 x=[c.badge[0] for c in numbered],
@@ -670,17 +687,14 @@ def scene_figure(scene: Scene) -> go.Figure:
                 textposition="middle center",
                 textfont={"size": font - 1, "color": [text_on(c.accent) for c in numbered],
                           "family": FONT},
-                marker={"symbol": "circle", "size": [30 if c.selected else 25 for c in numbered],
-                        "color": [c.accent for c in numbered],
+                marker={"symbol": "circle", "size": 25, "color": [c.accent for c in numbered],
                         "line": {"color": WHITE, "width": 2}},
-                selected={"marker": {"opacity": 1}},
+                selected={"marker": {"opacity": 1}, "textfont": {"color": WHITE}},
                 unselected={"marker": {"opacity": 1}},
                 hoverinfo="skip",
                 showlegend=False,
                 name="numbers",
             ))
-    largest = max((max(c.w, c.h) for c in scene.cards), default=40.0)
-    smallest = min((min(c.w, c.h) for c in scene.cards), default=40.0)
     fig = go.Figure(data=data)
     fig.update_layout(
         shapes=shapes,
@@ -692,20 +706,16 @@ def scene_figure(scene: Scene) -> go.Figure:
         font={"family": FONT, "color": TEXT, "size": font},
         xaxis={"visible": False, "range": [scene.x0, scene.x1], "fixedrange": True},
         yaxis={"visible": False, "range": [scene.y0, scene.y1], "fixedrange": True},
+        barmode="overlay",
+        bargap=0,
         showlegend=False,
         dragmode=False,
         hovermode="closest",
-        hoverdistance=max(10, round((largest - smallest) / 2 + 6)),
         clickmode="event+select",
         hoverlabel={"bgcolor": WHITE, "bordercolor": CARD_OUTLINE,
                     "font": {"family": FONT, "size": 13, "color": TEXT}},
     )
     return fig
-
-
-def _rgba(color: str, alpha: float) -> str:
-    r, g, b = _rgb(color)
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def diagram_figure(diagram: Diagram, lang: str, selected: str | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -67,6 +68,33 @@ def can_step(order: Sequence[str], current: str | None, delta: int, wrap: bool) 
     """Whether a prev/next button would move (used to disable it at a flow's ends)."""
     target = step(order, current, delta, wrap)
     return target is not None and (target != current or current not in order)
+
+
+@dataclass
+class DrawnFigure:
+    """What the browser's chart was last sent, and whether its own selection has moved since."""
+
+    args: tuple | None = None
+    revision: int = 0
+    diverged: bool = False
+
+
+def figure_to_send(drawn: DrawnFigure, wanted: tuple, clicked: str | None,
+                   redraw: bool) -> DrawnFigure:
+    """Which figure to send so a click on the chart costs no redraw.
+
+    ``wanted`` is ``(lang, visible, compact, selected)``. After a click on node ``clicked`` the
+    browser already highlights it (plotly's own selection), so the same figure as before is sent
+    again and Streamlit keeps the chart as it is. Any other change sends the figure of the current
+    state, with a new revision (a new chart) when the browser's selection may differ from it, or
+    when ``redraw`` asks for one (a second click on a node cleared the browser's highlight).
+    """
+    last = drawn.args
+    if (not redraw and last is not None and clicked is not None and clicked == wanted[-1]
+            and last[:-1] == wanted[:-1]):
+        return DrawnFigure(last, drawn.revision, True)
+    revision = drawn.revision + 1 if (drawn.diverged or redraw) else drawn.revision
+    return DrawnFigure(wanted, revision, False)
 
 
 def fold(text: str) -> str:

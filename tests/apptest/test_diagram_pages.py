@@ -47,7 +47,7 @@ def figure(at: AppTest) -> dict:
 
 def drawn_labels(at: AppTest) -> str:
     """The labels drawn on the figure's cards, wrapped lines joined again."""
-    text = " | ".join(figure(at)["data"][0]["text"])
+    text = " | ".join(figure(at)["data"][1]["text"])
     return text.replace("<br>", " ").replace("<b>", "").replace("</b>", "").replace("&amp;", "&")
 
 
@@ -58,6 +58,14 @@ def node_ids(at: AppTest) -> list[str]:
 def selected(at: AppTest, diagram: str) -> str | None:
     return at.session_state[f"atlas_node_{diagram}"] if \
         f"atlas_node_{diagram}" in at.session_state else None
+
+
+def open_tab(at: AppTest, diagram: str, title: str) -> str:
+    """Switch the details to a tab (only the open tab is built) and return the page text."""
+    at.session_state[f"atlas_tabs_{diagram}"] = title
+    at.run()
+    assert not at.exception
+    return text_of(at)
 
 
 def details_title(at: AppTest) -> str:
@@ -81,7 +89,9 @@ def test_each_diagram_page_draws_its_figure_in_the_language(atlas: Atlas, did: s
     assert json.loads(chart.config)["displayModeBar"] is False
     # Nothing selected yet: the panel invites a click instead of showing details.
     assert not at.subheader
-    assert any("atlas_list_" + did == b.key for b in at.button_group)
+    # The accessible list: one button per node, in reading order.
+    picks = [b.key for b in at.button if (b.key or "").startswith(f"atlas_pick_{did}_")]
+    assert picks == [f"atlas_pick_{did}_{n.id}" for n in diagram.ordered_nodes()]
 
 
 @pytest.mark.parametrize("lang", ["pt-BR", "en"])
@@ -94,25 +104,28 @@ def test_deep_link_opens_the_node_details(atlas: Atlas, lang: str) -> None:
     text = text_of(at)
     assert node.summary[lang] in text
     assert node.description[lang] in text
+    tabs = [plain(t.label) for t in at.tabs]
     for section in diagram.sections:
-        assert section.title[lang] in [plain(t.label) for t in at.tabs]
+        assert section.title[lang] in tabs
+        text = open_tab(at, "lifecycle", section.title[lang])
         for item in node.details[section.id]:
             assert item[lang] in text
+    text = open_tab(at, "lifecycle", tabs[-1])
     for rid in node.references:
         assert atlas.references[rid].citation in text
     code = [c.value for c in at.code]
     assert any(c.endswith(f"/lifecycle?node=step-monitoring&lang={lang}") for c in code), code
     assert at.query_params["node"] == "step-monitoring"
     assert selected(at, "lifecycle") == "step-monitoring"
-    # The figure highlights it: bold label on the selected card only.
-    texts = figure(at)["data"][0]["text"]
-    index = node_ids(at).index("step-monitoring")
-    assert texts[index].startswith("<b>") and sum(t.startswith("<b>") for t in texts) == 1
+    # The figure highlights it, and only it.
+    assert figure(at)["data"][0]["selectedpoints"] == [node_ids(at).index("step-monitoring")]
 
 
 def test_related_nodes_link_to_their_own_pages_with_node_and_language(atlas: Atlas) -> None:
     at = run_page("practices", lang="pt-BR", node="version-control")
     node = atlas.node("version-control")
+    assert not at.get("page_link")  # lazy: the links are built when their tab opens
+    open_tab(at, "practices", "Relacionados")
     links = {(p.proto.page, p.proto.query_string) for p in at.get("page_link")}
     for diagram, members in atlas.related_by_diagram(node):
         for member in members:
@@ -151,7 +164,7 @@ def test_next_and_previous_walk_the_cycle_in_order_and_wrap(atlas: Atlas) -> Non
     assert details_title(at) == atlas.node(order[0]).label["en"]
     at.button(key="atlas_prev_lifecycle").click().run()
     assert selected(at, "lifecycle") == order[-1]
-    assert f"{len(order)} of {len(order)}" in [plain(c.value) for c in at.caption]
+    assert f"Step {len(order)}" in " ".join(plain(c.value) for c in at.caption)
 
 
 def test_a_flow_stops_at_its_last_step(atlas: Atlas) -> None:
@@ -165,19 +178,23 @@ def test_a_flow_stops_at_its_last_step(atlas: Atlas) -> None:
 
 def test_the_accessible_list_selects_the_same_node(atlas: Atlas) -> None:
     at = run_page("lifecycle", lang="pt-BR")
-    listing = at.button_group(key="atlas_list_lifecycle")
-    assert list(listing.options) or listing.proto.options
-    listing.set_value("step-trained-model").run()
+    node = atlas.node("step-trained-model")
+    button = at.button(key="atlas_pick_lifecycle_step-trained-model")
+    assert plain(button.label) == f"{node.number}. {node.label['pt-BR']}"
+    button.click().run()
     assert selected(at, "lifecycle") == "step-trained-model"
-    assert details_title(at) == atlas.node("step-trained-model").label["pt-BR"]
+    assert details_title(at) == node.label["pt-BR"]
     assert at.query_params["node"] == "step-trained-model"
-    # The list follows selections made elsewhere (here: the next button).
+    # Next continues from the node chosen in the list.
     at.button(key="atlas_next_lifecycle").click().run()
-    assert at.button_group(key="atlas_list_lifecycle").value == "step-prediction-service"
+    assert selected(at, "lifecycle") == "step-prediction-service"
 
 
 def test_text_alternative_lists_order_and_feedback_edges(atlas: Atlas) -> None:
     at = run_page("lifecycle", lang="en")
+    assert "Connections" not in text_of(at)  # built only when opened
+    at.session_state["atlas_outline_lifecycle"] = True
+    at.run()
     text = text_of(at)
     diagram = atlas.diagrams["lifecycle"]
     for edge in diagram.edges:
@@ -276,7 +293,7 @@ def test_nodes_added_in_yaml_appear_in_the_figures_and_open(
     at = run_page("lifecycle", lang="en")
     spec = figure(at)
     assert node_ids(at)[-1] == "test-new-step"
-    assert "<b>8</b>" in spec["data"][1]["text"]
+    assert "<b>8</b>" in spec["data"][2]["text"]
     arrows = [a for a in spec["layout"]["annotations"] if a.get("showarrow")]
     assert len(arrows) == len(result.atlas.diagrams["lifecycle"].edges)
 
@@ -285,6 +302,7 @@ def test_nodes_added_in_yaml_appear_in_the_figures_and_open(
     assert details_title(at) == "Etapa nova de teste"
     assert "O que acontece na etapa nova." in text_of(at)
     # The new practice links here, and the link works both ways.
+    open_tab(at, "lifecycle", "Relacionados")
     links = {(p.proto.page, p.proto.query_string) for p in at.get("page_link")}
     assert ("practices", "node=test-new-practice&lang=pt-BR") in links
 

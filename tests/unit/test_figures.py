@@ -43,7 +43,14 @@ def _cycle() -> Diagram:
 
 
 def _node_trace(fig_dict: dict) -> dict:
-    return fig_dict["data"][0]
+    """The clickable trace: one bar per node, over its card."""
+    trace = fig_dict["data"][0]
+    assert trace["type"] == "bar" and trace["name"] == "nodes"
+    return trace
+
+
+def _trace(fig_dict: dict, name: str) -> dict:
+    return next(t for t in fig_dict["data"] if t.get("name") == name)
 
 
 def _all_variants(atlas: Atlas) -> list[tuple[Diagram, str, bool]]:
@@ -62,15 +69,27 @@ def test_every_diagram_has_one_clickable_point_per_node_with_its_id(atlas: Atlas
             assert other.get("hoverinfo") == "skip", (diagram.id, other.get("name"))
 
 
+def test_clickable_bars_cover_their_cards_exactly(atlas: Atlas) -> None:
+    """The whole card answers a click, not just a point at its centre."""
+    for diagram, lang, compact in _all_variants(atlas):
+        scene = figures.build_scene(diagram, lang, compact=compact)
+        bars = _node_trace(figures.scene_figure(scene).to_dict())
+        for i, card in enumerate(scene.cards):
+            assert bars["x"][i] == pytest.approx(card.cx)
+            assert bars["width"][i] == pytest.approx(card.w)
+            assert bars["base"][i] == pytest.approx(card.y0)
+            assert bars["y"][i] == pytest.approx(card.h)
+
+
 def test_labels_come_from_the_model_wrapped_with_br(atlas: Atlas) -> None:
     for diagram, lang, compact in _all_variants(atlas):
-        trace = _node_trace(figures.diagram_figure(diagram, lang, compact=compact).to_dict())
-        for node, text in zip(diagram.ordered_nodes(), trace["text"], strict=True):
-            drawn = text.replace("<br>", " ").replace("<b>", "").replace("</b>", "")
-            assert drawn == figures.html_escape(node.figure_label(lang))
+        fig = figures.diagram_figure(diagram, lang, compact=compact).to_dict()
+        labels = _trace(fig, "labels")
+        for node, text in zip(diagram.ordered_nodes(), labels["text"], strict=True):
+            assert text.replace("<br>", " ") == figures.html_escape(node.figure_label(lang))
 
 
-def test_no_axes_no_zoom_and_no_toolbar(atlas: Atlas) -> None:
+def test_no_axes_no_zoom_no_toolbar_and_no_double_click(atlas: Atlas) -> None:
     fig = figures.diagram_figure(atlas.diagrams["lifecycle"], "en").to_dict()
     layout = fig["layout"]
     for axis in ("xaxis", "yaxis"):
@@ -79,13 +98,25 @@ def test_no_axes_no_zoom_and_no_toolbar(atlas: Atlas) -> None:
     assert layout["dragmode"] is False
     assert figures.PLOTLY_CONFIG["displayModeBar"] is False
     assert figures.PLOTLY_CONFIG["scrollZoom"] is False
+    # Two quick clicks on two nodes must stay two selections (see figures.PLOTLY_CONFIG).
+    assert figures.PLOTLY_CONFIG["doubleClickDelay"] <= 1
 
 
 def test_selection_dimming_is_disabled_so_unselected_nodes_stay_visible(atlas: Atlas) -> None:
+    """Plotly dims what is not selected; here nothing fades: unselected cards are shapes, their
+    click targets stay invisible, and labels and badges keep their colours."""
     fig = figures.diagram_figure(atlas.diagrams["lifecycle"], "en", "step-monitoring").to_dict()
-    for trace in fig["data"]:
-        assert trace["selected"]["marker"]["opacity"] == 1
-        assert trace["unselected"]["marker"]["opacity"] == 1
+    nodes = _node_trace(fig)
+    assert nodes["marker"]["opacity"] == 0
+    assert nodes["unselected"]["marker"]["opacity"] == 0
+    assert nodes["selected"]["marker"]["opacity"] == 1
+    labels = _trace(fig, "labels")
+    # Only a selected colour defined: plotly then leaves unselected text untouched.
+    assert "color" in labels["selected"]["textfont"]
+    assert "unselected" not in labels
+    badges = _trace(fig, "numbers")
+    assert badges["unselected"]["marker"]["opacity"] == 1
+    assert "color" in badges["selected"]["textfont"]
 
 
 def test_feedback_edges_are_dashed_curves_in_another_colour_with_their_label(atlas: Atlas) -> None:
@@ -176,27 +207,35 @@ def test_cards_never_overlap(atlas: Atlas) -> None:
 def test_numbers_are_drawn_on_badges(atlas: Atlas) -> None:
     diagram = atlas.diagrams["lifecycle"]
     fig = figures.diagram_figure(diagram, "en").to_dict()
-    badges = fig["data"][1]
+    badges = _trace(fig, "numbers")
     assert [t.replace("<b>", "").replace("</b>", "") for t in badges["text"]] == \
         [str(n.number) for n in diagram.ordered_nodes()]
 
 
 def test_the_selected_node_is_highlighted_and_only_it(atlas: Atlas) -> None:
+    """A selection made in Python looks exactly like one made by a click: plotly's selected
+    style on the node's bar (highlight fill, thick outline in the group colour)."""
     diagram = atlas.diagrams["lifecycle"]
-    plain = figures.diagram_figure(diagram, "en").to_dict()
-    chosen = figures.diagram_figure(diagram, "en", "step-ml-pipeline").to_dict()
+    plain = _node_trace(figures.diagram_figure(diagram, "en").to_dict())
+    chosen = _node_trace(figures.diagram_figure(diagram, "en", "step-ml-pipeline").to_dict())
     scene = figures.build_scene(diagram, "en", "step-ml-pipeline")
     assert [c.node_id for c in scene.cards if c.selected] == ["step-ml-pipeline"]
     index = [n.id for n in diagram.ordered_nodes()].index("step-ml-pipeline")
-    text = _node_trace(chosen)["text"]
-    assert text[index].startswith("<b>")
-    assert not any(t.startswith("<b>") for i, t in enumerate(text) if i != index)
-    widths = [s["line"]["width"] for s in chosen["layout"]["shapes"]]
-    assert max(widths) > max(s["line"]["width"] for s in plain["layout"]["shapes"]
-                              if s["line"].get("dash") != "dash")
-    # One extra shape: the glow behind the selected card; the badge grows too.
-    assert len(chosen["layout"]["shapes"]) == len(plain["layout"]["shapes"]) + 1
-    assert chosen["data"][1]["marker"]["size"][index] > plain["data"][1]["marker"]["size"][index]
+    assert chosen["selectedpoints"] == [index]
+    assert "selectedpoints" not in plain
+    assert chosen["selected"]["marker"]["color"] == figures.HIGHLIGHT
+    assert chosen["marker"]["line"]["width"] >= 3
+    group = diagram.group(diagram.node("step-ml-pipeline").group)
+    assert chosen["marker"]["line"]["color"][index] == group.color
+
+
+def test_a_click_and_a_python_selection_send_the_same_figure_otherwise(atlas: Atlas) -> None:
+    """Only ``selectedpoints`` differs, which is what lets a click keep the chart."""
+    diagram = atlas.diagrams["practices"]
+    plain = figures.diagram_figure(diagram, "en").to_dict()
+    chosen = figures.diagram_figure(diagram, "en", "version-control").to_dict()
+    del chosen["data"][0]["selectedpoints"]
+    assert chosen == plain
 
 
 def test_matrix_groups_are_columns_in_yaml_order_in_their_colours(atlas: Atlas) -> None:
@@ -287,7 +326,7 @@ def test_card_text_fits_its_card(atlas: Atlas) -> None:
 def test_authored_text_is_escaped_for_plotly() -> None:
     diagram = _cycle()
     diagram.nodes[0].label = _text("A <b>bold</b> & plain label")
-    text = _node_trace(figures.diagram_figure(diagram, "en").to_dict())["text"][0]
+    text = _trace(figures.diagram_figure(diagram, "en").to_dict(), "labels")["text"][0]
     assert "<b>bold" not in text and "&lt;b&gt;bold" in text and "&amp;" in text
 
 
