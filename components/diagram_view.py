@@ -10,7 +10,6 @@ diagram, language, selection, filter, phone or not).
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -134,20 +133,11 @@ def _is_compact() -> bool:
 
 
 def _base_url(diagram_id: str) -> str:
-    """Where shared links point: the configured public address, else the address in use."""
-    configured = os.environ.get("ATLAS_PUBLIC_BASE_URL")
-    if not configured:
-        try:
-            configured = st.secrets.get("public_base_url")
-        except Exception:  # no secrets file is the normal case
-            configured = None
-    if configured:
-        return str(configured).rstrip("/")
-    try:
-        current = st.context.url
-    except Exception:  # no browser context in AppTest
-        current = None
-    return selection.app_base_url(current, diagram_id)
+    """Where shared links point: the rule of the workshop's join links (the configured public
+    address behind a proxy, else the address this browser used), kept in one place."""
+    from components.workshop_view import base_url
+
+    return base_url(diagram_id)
 
 
 # ---------------------------------------------------------------------------- text helpers
@@ -243,16 +233,13 @@ def _filters(diagram: Diagram) -> tuple[str, list[str]]:
     if diagram.layout != "matrix":
         return "", []
     lang = ui.lang()
-    if diagram.groups:
-        left, right = st.columns([2, 3], vertical_alignment="center")
-    else:
-        left, right = st.container(), None
+    left, right = st.columns([2, 3], vertical_alignment="center")
     with left:
         query = st.text_input(ui.t("diagrams.search"), key=search_key(diagram.id),
                               placeholder=ui.t("diagrams.search_placeholder"),
                               icon=":material/search:", label_visibility="collapsed")
     chosen: list[str] = []
-    if right is not None:
+    if diagram.groups:
         with right:
             names = {g.id: tr(g.label, lang) for g in diagram.groups}
             chosen = st.pills(ui.t("diagrams.group_filter"), options=list(names),

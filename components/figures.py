@@ -654,7 +654,8 @@ def scene_figure(scene: Scene) -> go.Figure:
             ids=[c.node_id for c in cards],
             customdata=[c.node_id for c in cards],
             hovertext=[c.hover for c in cards],
-            hovertemplate="%{hovertext}<extra></extra>",
+            # Hover events without a label: clicks need them, presenters need no tooltips.
+            hoverinfo="none",
             marker={"color": HIGHLIGHT, "opacity": 0, "cornerradius": 9,
                     "line": {"color": [c.accent for c in cards], "width": SELECTED_OUTLINE}},
             selected={"marker": {"opacity": 1, "color": HIGHLIGHT}},

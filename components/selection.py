@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from components.model import Diagram, Node, tr
 
@@ -140,22 +140,6 @@ def filter_nodes(diagram: Diagram, query: str = "", groups: Iterable[str] | None
 def filter_key(query: str, groups: Iterable[str] | None) -> tuple[str, tuple[str, ...]]:
     """A small hashable key for a filter state, so equivalent filters share one cached figure."""
     return " ".join(fold(query or "").split()), tuple(sorted(set(groups or ())))
-
-
-def app_base_url(page_url: str | None, page_path: str) -> str:
-    """The app's root URL from the current page's URL (``st.context.url``), without the page.
-
-    ``http://host/lifecycle`` with page ``lifecycle`` gives ``http://host``; an app served under a
-    prefix (``http://host/atlas/lifecycle``) keeps it.
-    """
-    if not page_url:
-        return ""
-    parts = urlsplit(page_url)
-    path = parts.path.rstrip("/")
-    suffix = "/" + page_path.strip("/")
-    if page_path and path.endswith(suffix):
-        path = path[: -len(suffix)]
-    return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
 
 
 def share_url(base: str, page_path: str, node_id: str, lang: str) -> str:

@@ -127,16 +127,6 @@ def test_equivalent_filters_share_a_key() -> None:
     assert selection.filter_key("", None) == ("", ())
 
 
-@pytest.mark.parametrize(("url", "base"), [
-    ("http://127.0.0.1:8501/lifecycle", "http://127.0.0.1:8501"),
-    ("https://atlas.example.org/atlas/lifecycle/", "https://atlas.example.org/atlas"),
-    ("http://host:8501/", "http://host:8501"),
-    (None, ""),
-])
-def test_app_base_url_drops_the_page(url: str | None, base: str) -> None:
-    assert selection.app_base_url(url, "lifecycle") == base
-
-
 def test_share_url_carries_node_and_language() -> None:
     assert selection.share_url("https://x.org/", "lifecycle", "step-monitoring", "pt-BR") == \
         "https://x.org/lifecycle?node=step-monitoring&lang=pt-BR"
