@@ -253,7 +253,9 @@ def scene_svg(scene: Scene, title: str = "", description: str = "") -> str:
         if card.selected:  # as on screen: plotly's selected style of the node's bar
             out.append(_rect(x0, y0, x1, y1, 9, HIGHLIGHT_RGB, card.accent, SELECTED_OUTLINE,
                              opacity=HIGHLIGHT_ALPHA))
-        out.append(_tspans(card.lines, cx, Y(card.cy), font, line_h, "middle", "middle", TEXT))
+        size = scene.label_size
+        out.append(_tspans(card.lines, cx, Y(card.cy), size, size * 1.25, "middle", "middle",
+                           TEXT))
         if card.number is not None:
             bx, by = card.badge
             r = 12.5

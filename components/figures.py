@@ -117,7 +117,8 @@ def feedback_color(diagram: Diagram) -> str:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Greedy word wrap to ``width`` characters; words longer than a line stay whole."""
+    """Greedy word wrap to ``width`` characters; words longer than a line stay whole, and a short
+    word left alone on a line ("de", "of") joins the next one when that nearly fits."""
     words = text.split()
     lines: list[str] = []
     current = ""
@@ -131,7 +132,37 @@ def wrap(text: str, width: int) -> list[str]:
             current = word
     if current:
         lines.append(current)
-    return lines or [""]
+    merged: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if len(line) <= 3 and i + 1 < len(lines) and len(line) + 1 + len(lines[i + 1]) <= width + 3:
+            merged.append(f"{line} {lines[i + 1]}")
+            i += 2
+        else:
+            merged.append(line)
+            i += 1
+    return merged or [""]
+
+
+MIN_LABEL_FONT = 11.5
+CHAR_EM = 0.5
+"""Average character width of the (Source Sans) label font, in em: checks that a line fits."""
+
+
+def fit_labels(labels: dict[str, str], width_px: float, font: float
+               ) -> tuple[dict[str, list[str]], float]:
+    """Wrap every label to ``width_px``; when a single word is still too wide (pt-BR has long
+    ones), shrink the font (one size for the figure, not below ``MIN_LABEL_FONT``)."""
+    lines: dict[str, list[str]] = {}
+    for _ in range(4):
+        lines = {k: wrap(v, chars_for(width_px, font)) for k, v in labels.items()}
+        longest = max((len(s) for ls in lines.values() for s in ls), default=1)
+        fits = width_px / (longest * CHAR_EM)
+        if fits >= font or font <= MIN_LABEL_FONT:
+            break
+        font = max(MIN_LABEL_FONT, fits)
+    return lines, font
 
 
 def chars_for(width_px: float, font_px: float) -> int:
@@ -231,6 +262,12 @@ class Scene:
     y0: float = 0.0
     x1: float = 0.0
     y1: float = 0.0
+    label_font: float = 0.0
+    """Size of the card labels (``font_size`` unless long words needed a smaller one)."""
+
+    @property
+    def label_size(self) -> float:
+        return self.label_font or self.font_size
 
     @property
     def width(self) -> float:
@@ -276,10 +313,6 @@ def _accent(diagram: Diagram, node: Node) -> str:
     return group.color if group else UNGROUPED_ACCENT
 
 
-def _card_lines(node: Node, lang: str, width_px: float, font: float) -> list[str]:
-    return wrap(node.figure_label(lang), chars_for(width_px, font))
-
-
 def _hover(node: Node, lang: str) -> str:
     return "<br>".join(html_escape(s) for s in wrap(tr(node.label, lang), 40))
 
@@ -298,10 +331,11 @@ def _matrix_scene(diagram: Diagram, lang: str, nodes: list[Node], selected: str 
                    strip: bool) -> float:
         """Lay ``members`` out row by row below ``top``; returns the bottom y."""
         card_w = (inner_w - (cols - 1) * gap) / cols
-        text_w = card_w - (18 if strip else 12)
-        lines = {n.id: _card_lines(n, lang, text_w, font) for n in members}
+        text_w = card_w - (16 if strip else 10)
+        lines, size = fit_labels({n.id: n.figure_label(lang) for n in members}, text_w, font)
+        scene.label_font = min(scene.label_font or size, size)
         most = max((len(v) for v in lines.values()), default=1)
-        card_h = max(52.0, most * line_h + 26)
+        card_h = max(52.0, most * size * 1.25 + 26)
         for i, node in enumerate(members):
             row, col = divmod(i, cols)
             cx = left + col * (card_w + gap) + card_w / 2
@@ -464,9 +498,8 @@ def _positioned_scene(diagram: Diagram, lang: str, nodes: list[Node], selected: 
     margin_x = 4.0
     step_x = (width - 2 * margin_x) / (span_x + 1)
     font = 13.5 if compact else max(12.5, min(15.0, step_x / 7.5))
-    line_h = font * 1.25
     scene.font_size = font
-    fill = 0.74 if labelled_edges else 0.82
+    fill = 0.74 if labelled_edges else 0.84
     if compact and span_x > 0:
         fill = 0.84
     card_w = step_x * fill
@@ -475,12 +508,13 @@ def _positioned_scene(diagram: Diagram, lang: str, nodes: list[Node], selected: 
     single_row = max(ys) == min(ys)
     if single_row and not compact:
         font = min(15.0, font + 1.0)  # a short flow gets bigger cards, not a thin strip
-        line_h = font * 1.25
         scene.font_size = font
-    text_w = card_w - 12
-    lines = {n.id: _card_lines(n, lang, text_w, font) for n in nodes}
+    text_w = card_w - 8
+    lines, scene.label_font = fit_labels({n.id: n.figure_label(lang) for n in nodes}, text_w,
+                                         font)
     most = max((len(v) for v in lines.values()), default=1)
-    card_h = max(84.0 if single_row and not compact else 50.0, most * line_h + 24)
+    card_h = max(84.0 if single_row and not compact else 50.0,
+                 most * scene.label_font * 1.25 + 24)
     step_y = card_h + (86 if grouped else 62)
     if compact:
         step_y = card_h + (62 if grouped else 50) + (24 if labelled_edges else 0)
@@ -671,7 +705,7 @@ def scene_figure(scene: Scene) -> go.Figure:
             text=[_text(c.lines) for c in cards],
             mode="text",
             textposition="middle center",
-            textfont={"size": font, "color": TEXT, "family": FONT},
+            textfont={"size": scene.label_size, "color": TEXT, "family": FONT},
             # Defining only the selected colour keeps unselected text as it is (no dimming).
             selected={"textfont": {"color": TEXT}},
             hoverinfo="skip",
