@@ -10,6 +10,7 @@ and ``components.storage``; this module only wires them to widgets.
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 import uuid
@@ -49,6 +50,7 @@ K_WITHDRAW = K + "withdraw"
 K_WITHDRAW_FAILS = K + "withdraw_fails"
 K_AGREE = K + "agree"
 WIDGET = K + "q."
+K_DIRTY = K + "dirty"
 MAX_WITHDRAW_FAILS = 5
 WITHDRAW_LOCK_SECONDS = 60
 
@@ -56,18 +58,10 @@ WITHDRAW_LOCK_SECONDS = 60
 # ------------------------------------------------------------------------------------------ database
 
 
-def _secret_url() -> str | None:
-    try:
-        value = st.secrets.get("database_url")
-    except Exception:
-        return None
-    return str(value) if value else None
-
-
 def _db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
     """Call a storage function; (False, None) when the database cannot be reached right now."""
     try:
-        engine = storage.get_engine(storage.database_url(_secret_url()))
+        engine = ui.database_engine()
         return True, fn(engine, *args, **kwargs)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("questionnaire: database unavailable (%s: %s)", type(exc).__name__, exc)
@@ -122,6 +116,16 @@ def _save_draft() -> None:
         return
     ok, _ = _db(storage.save_draft, token, _draft_payload())
     st.session_state[K_SAVE_OK] = ok
+
+
+def _mark_dirty() -> None:
+    """Callbacks only mark the draft; the run saves it once, however many answers changed."""
+    st.session_state[K_DIRTY] = True
+
+
+def _flush_draft() -> None:
+    if st.session_state.pop(K_DIRTY, False):
+        _save_draft()
 
 
 def _restore(survey: sv.Survey) -> None:
@@ -194,7 +198,7 @@ def _on_answer(question_id: str) -> None:
         _errors()[question_id] = error
     else:
         _errors().pop(question_id, None)
-    _save_draft()
+    _mark_dirty()
 
 
 def _resolve_exclusive(question: sv.Question, before: list[str], after: list[str]) -> list[str]:
@@ -220,7 +224,7 @@ def _go(delta: int) -> None:
             return
     st.session_state[K_SECTION] = max(0, min(section + delta, len(survey.sections) - 1))
     st.session_state[K_SCROLL] = True
-    _save_draft()
+    _mark_dirty()
 
 
 def _submit(without_session: bool = False) -> None:
@@ -322,6 +326,7 @@ def render_questionnaire_page() -> None:
         st.info(ui.t("survey.not_configured"))
         return
     _capture_session_code()
+    _flush_draft()
     if K_PHASE not in st.session_state:
         _restore(survey)
         _check_session_known()
@@ -516,27 +521,33 @@ def _render_preview(atlas: Atlas, diagram_id: str, lang: str) -> None:
 
 
 def _plot_preview(diagram: Any, lang: str) -> bool:
-    """The artefact's own figure, static, at its natural size (scaled down to fit a phone); False
-    when the figure module is unavailable."""
+    """The artefact's own figure as a cached static SVG image (a plotly chart per respondent and
+    run cost a fifth of the server's time in the workshop burst); False when it cannot be drawn."""
     try:
         from components import figures
-    except ImportError:
-        return False
-    try:
         phone = figures.is_compact_client(st.context.headers.get("User-Agent"))
     except Exception:
         phone = False
     try:
-        fig = figures.diagram_figure(diagram, lang)
-        fig = type(fig)(fig)  # a copy: the figure module may cache and share its figures
-        thumbnail(fig, PHONE_PREVIEW_WIDTH if phone else DESKTOP_PREVIEW_WIDTH)
+        uri = _preview_uri(_atlas().content_version, diagram.id, lang, phone)
     except Exception:  # a preview must never break the questionnaire
         log.exception("questionnaire: preview of %s failed", diagram.id)
         return False
-    config = {**figures.PLOTLY_CONFIG, "staticPlot": True}
-    st.plotly_chart(fig, config=config, key=K + "preview." + diagram.id, width="content",
-                    alt=ui.t("survey.preview", title=tr(diagram.title, lang)))
+    width = PHONE_PREVIEW_WIDTH if phone else DESKTOP_PREVIEW_WIDTH
+    alt = html.escape(ui.t("survey.preview", title=tr(diagram.title, lang)), quote=True)
+    st.html(f'<img src="{uri}" alt="{alt}" style="width:100%;max-width:{int(width)}px;height:auto"/>')
     return True
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _preview_uri(content_version: str, diagram_id: str, lang: str, compact: bool) -> str:
+    """Keyed on the content version, so an edited artefact gets a new picture."""
+    from urllib.parse import quote
+
+    from components.diagram_export import to_svg
+
+    svg = to_svg(_atlas().diagrams[diagram_id], lang, compact=compact)
+    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="")
 
 
 PHONE_PREVIEW_WIDTH = 330.0

@@ -46,14 +46,6 @@ def t(key: str, **values: Any) -> str:
 # --------------------------------------------------------------------------------------------- data
 
 
-def _database_url() -> str:
-    try:
-        configured = st.secrets.get("database_url")
-    except Exception:
-        configured = None
-    return storage.database_url(str(configured) if configured else None)
-
-
 def data_version(engine: sa.Engine) -> tuple:
     """Changes whenever a response is stored or withdrawn: (count, latest submission, withdrawals,
     latest withdrawal). Two aggregate queries, cheap enough for every run."""
@@ -263,7 +255,7 @@ def render() -> None:
     if atlas.survey is None:
         st.info(t("no_survey"), icon=":material/info:")
         return
-    url = _database_url()
+    url = ui.database_url()
     try:
         engine = storage.get_engine(url)
         version = data_version(engine)

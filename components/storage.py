@@ -258,15 +258,28 @@ def _sqlite_events(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_write_locks: dict[int, threading.Lock] = {}
+
+
 @contextmanager
 def _tx(engine: Engine, write: bool) -> Iterator[Connection]:
     """One short transaction on a pooled connection, the schema ensured first."""
     ensure_schema(engine)
-    with engine.connect() as conn:
-        if write:
-            conn.execution_options(atlas_write=True)
-        with conn.begin():
-            yield conn
+    lock = None
+    if write and engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time; queue the process's writers on a Python lock (woken at
+        # once) instead of SQLite's busy handler (which sleeps in growing steps under contention).
+        lock = _write_locks.setdefault(id(engine), threading.Lock())
+        lock.acquire()
+    try:
+        with engine.connect() as conn:
+            if write:
+                conn.execution_options(atlas_write=True)
+            with conn.begin():
+                yield conn
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _write(engine: Engine) -> Any:

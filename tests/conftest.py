@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Tests edit artefact files and secrets and expect the very next run to see them.
+os.environ.setdefault("ATLAS_CONFIG_RECHECK_SECONDS", "0")
 
 REPO = Path(__file__).resolve().parent.parent
 ARTEFACTS = REPO / "artefacts"
