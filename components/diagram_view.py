@@ -133,11 +133,7 @@ def _is_compact() -> bool:
 
 
 def _base_url(diagram_id: str) -> str:
-    """Where shared links point: the rule of the workshop's join links (the configured public
-    address behind a proxy, else the address this browser used), kept in one place."""
-    from components.workshop_view import base_url
-
-    return base_url(diagram_id)
+    return ui.public_base_url(diagram_id)
 
 
 # ---------------------------------------------------------------------------- text helpers

@@ -91,6 +91,28 @@ def database_engine():
     return storage.get_engine(database_url())
 
 
+def public_base_url(page_path: str) -> str:
+    """The app's address as others must type it (QR join links, share links): ``ATLAS_PUBLIC_BASE_URL``
+    or ``public_base_url`` in secrets behind a proxy, else the address this browser used."""
+    from components.workshop import public_base_url as derive
+
+    configured = os.environ.get("ATLAS_PUBLIC_BASE_URL")
+    if not configured:
+        try:
+            configured = st.secrets.get("public_base_url")
+        except Exception:  # no secrets.toml
+            configured = None
+    try:
+        page_url = st.context.url
+    except Exception:  # bare runs have no context
+        page_url = None
+    try:
+        headers = dict(st.context.headers)
+    except Exception:
+        headers = None
+    return derive(str(configured) if configured else None, page_url, page_path, headers)
+
+
 def ensure_router() -> None:
     """Make sure ``app.py`` routes this run.
 

@@ -8,7 +8,6 @@ seconds (one session, the presenter's), so it follows the projector's clicker an
 from __future__ import annotations
 
 import html
-import os
 from datetime import datetime
 
 import streamlit as st
@@ -22,8 +21,6 @@ FLASH_KEY = "workshop_flash"
 CONFIRM_END_KEY = "workshop_confirm_end"
 REVEAL_KEY = "workshop_reveal"
 JUMP_KEY = "workshop_jump"
-BASE_URL_ENV = "ATLAS_PUBLIC_BASE_URL"
-BASE_URL_SECRET = "public_base_url"
 PRESENTER_REFRESH = "3s"
 STATE_ICONS = {
     ws.DRAFT: ":material/hourglass_empty:",
@@ -42,27 +39,7 @@ def engine():
     return ui.database_engine()
 
 
-def configured_base_url() -> str | None:
-    value = os.environ.get(BASE_URL_ENV)
-    if not value:
-        try:
-            value = st.secrets.get(BASE_URL_SECRET)
-        except Exception:
-            value = None
-    return str(value) if value else None
-
-
-def base_url(page_path: str) -> str:
-    """The address phones use: configured (behind a proxy), else what this browser used."""
-    try:
-        page_url = st.context.url
-    except Exception:
-        page_url = None
-    try:
-        headers = dict(st.context.headers)
-    except Exception:
-        headers = None
-    return ws.public_base_url(configured_base_url(), page_url, page_path, headers)
+base_url = ui.public_base_url
 
 
 def join_card(code: str, lang: str, size_css: str, page_path: str) -> str:

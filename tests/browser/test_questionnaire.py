@@ -289,6 +289,9 @@ def test_simultaneous_submits_from_several_tabs_store_each_response_once(browser
             button.click(no_wait_after=True)
         for page in pages:
             expect(page.get_by_text(t("survey.done.title"))).to_be_visible(timeout=20_000)
+            # Each tab ends with either its receipt or "already received" (wait: it may still render).
+            outcome = page.get_by_test_id("stCode").or_(page.get_by_text(t("survey.done.already")))
+            expect(outcome.first).to_be_visible(timeout=20_000)
         with_receipt = sum(p.get_by_test_id("stCode").count() for p in pages)
         already = sum(p.get_by_text(t("survey.done.already")).count() for p in pages)
         assert (with_receipt, already) == (3, 3)

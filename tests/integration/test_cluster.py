@@ -118,7 +118,7 @@ def test_the_websocket_follows_the_cookie_of_the_first_page(cluster: tuple[str, 
         assert not errors, errors[:3]
         return clients
 
-    clients = asyncio.run(scenario())
+    clients = _run_async(scenario())
     assert all(c.cookie and c.cookie.startswith(f"{loadgen.STICKY_COOKIE}=") for c in clients)
     rows = _log(directory)[before:]
     by_key: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -161,7 +161,7 @@ def test_a_workshop_through_the_proxy_stores_every_submission_once(
         await asyncio.gather(*(c.close() for c in clients))
         return walks
 
-    walks = asyncio.run(room(n, 1))
+    walks = _run_async(room(n, 1))
     assert all(w.finished and not w.error for w in walks), [w.error for w in walks]
     rows = storage.fetch_responses(engine, session_code=code)
     assert len(rows) == n and len({r["response_id"] for r in rows}) == n
@@ -170,8 +170,17 @@ def test_a_workshop_through_the_proxy_stores_every_submission_once(
 
     # Closing is seen by every process: late phones on either one are refused, nothing is stored.
     ws.apply_action(engine, code, "close")
-    late = asyncio.run(room(6, 100))
+    late = _run_async(room(6, 100))
     assert all(w.error == "form did not end" for w in late)
     assert all(any("has closed" in t for t in w.last_texts) for w in late)
     assert storage.count_responses(engine, session_code=code) == n
     engine.dispose()
+
+
+def _run_async(coro):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API, used by the browser tests of
+    the same pytest process, leaves an event loop running on the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
