@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,13 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.databases import private_schema
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import loadgen
 
 pytestmark = pytest.mark.postgres
-PG_URL_ENV = "ATLAS_TEST_POSTGRES_URL"
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 PROCESSES = 2
 LOG_RE = re.compile(r"^\S+ (\S+) (\S+) (\d+) upstream=(\S+) sticky=(\S+) cookie=\"([^\"]*)\"")
@@ -47,21 +46,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A private schema, so the cluster's tables never mix with other tests or real data."""
-    import sqlalchemy as sa
-
-    url = os.environ.get(PG_URL_ENV)
-    if not url:
-        pytest.skip(f"{PG_URL_ENV} not set (the cluster shares state through PostgreSQL)")
-    schema = f"t_cluster_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
+    with private_schema("t_cluster") as (url, schema):
         yield f"{url}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ real PostgreSQL server in a private schema that is dropped afterwards.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import sqlite3
 import threading
@@ -24,10 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from components import storage
 from components.storage import NewResponse, SubmitStatus
-
-PG_URL = os.environ.get("ATLAS_TEST_POSTGRES_URL")
-PG_SKIP = pytest.mark.skipif(
-    not PG_URL, reason="PostgreSQL tests need ATLAS_TEST_POSTGRES_URL (.ci/run sets it)")
+from tests.databases import PG_SKIP, private_schema_engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[PG_SKIP, pytest.mark.postgres])])
@@ -37,18 +33,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
         yield eng
         eng.dispose()
         return
-    schema = f"atlas_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    eng = storage.make_engine(PG_URL, search_path=schema)
-    try:
+    with private_schema_engine("atlas_test") as eng:
         yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def response(answers: dict | None = None, **changes) -> tuple[NewResponse, str]:

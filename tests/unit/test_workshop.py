@@ -169,17 +169,9 @@ def test_presenter_token_is_bound_to_the_secret_and_the_code() -> None:
 
 # --------------------------------------------------------------------------------------------- database
 
-PG_URL_ENV = "ATLAS_TEST_POSTGRES_URL"
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path):
     """The storage layer's engine on SQLite, and on PostgreSQL in a private schema when configured."""
-    import os
-    import uuid
-
-    import sqlalchemy as sa
-
     from components import storage
 
     if request.param == "sqlite":
@@ -187,21 +179,10 @@ def engine(request: pytest.FixtureRequest, tmp_path):
         yield eng
         eng.dispose()
         return
-    url = os.environ.get(PG_URL_ENV)
-    if not url:
-        pytest.skip(f"{PG_URL_ENV} not set")
-    schema = f"t_ws_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    eng = storage.make_engine(url, search_path=schema)
-    try:
+    from tests.databases import private_schema_engine
+
+    with private_schema_engine("t_ws") as eng:
         yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_a_new_session_is_a_hidden_draft_on_the_first_slide(engine) -> None:
