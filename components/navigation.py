@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -27,10 +28,17 @@ DIAGRAM_ICONS = {
 }
 
 
-def _page(url_path: str, title: str, icon: str) -> st.Page:
+@functools.lru_cache(maxsize=64)
+def _page_file(url_path: str) -> str | None:
+    """Page files do not appear while the app runs; look each up once per process."""
     path = PAGES_DIR / f"{url_path}.py"
-    if path.exists():
-        return st.Page(str(path), title=title, icon=icon, url_path=url_path)
+    return str(path) if path.exists() else None
+
+
+def _page(url_path: str, title: str, icon: str) -> st.Page:
+    path = _page_file(url_path)
+    if path is not None:
+        return st.Page(path, title=title, icon=icon, url_path=url_path)
     # A diagram added in YAML without its own page file still gets a page.
     from components.diagram_view import render_diagram_page
 

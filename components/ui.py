@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import string
+import threading
 import time
 from pathlib import Path
 
@@ -36,9 +37,27 @@ def _fingerprint(root: Path) -> tuple:
         return ()
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _load(root: str, fingerprint: tuple) -> LoadResult:
-    return load_atlas(Path(root))
+_loaded: dict[tuple[str, str], LoadResult] = {}
+_load_lock = threading.Lock()
+
+
+def _load(root: str, digest: str) -> LoadResult:
+    """One load per (directory, file digest) per process, shared by every session.
+
+    A plain dict rather than ``st.cache_resource``: pages ask for the atlas several times per run
+    and the cache's key hashing showed up as a tenth of a crowd's CPU."""
+    key = (root, digest)
+    found = _loaded.get(key)
+    if found is not None:
+        return found
+    with _load_lock:
+        found = _loaded.get(key)
+        if found is None:
+            found = load_atlas(Path(root))
+            for old in [k for k in _loaded if k[0] == root]:
+                del _loaded[old]  # keep only the current version of a directory
+            _loaded[key] = found
+    return found
 
 
 _RECHECK_SECONDS = float(os.environ.get("ATLAS_CONFIG_RECHECK_SECONDS", "2"))
