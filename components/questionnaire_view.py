@@ -380,9 +380,9 @@ def _render_consent(survey: sv.Survey, lang: str) -> None:
     consent = survey.consent
     with st.container(border=True):
         st.subheader(tr(consent.title, lang))
-        st.markdown(tr(consent.intro, lang))
-        for point in consent.points:
-            st.markdown(f"**{tr(point.title, lang)}**  \n{tr(point.text, lang)}")
+        # One Markdown element, not one per point: every element is a message per respondent.
+        points = [f"**{tr(p.title, lang)}**  \n{tr(p.text, lang)}" for p in consent.points]
+        st.markdown("\n\n".join([tr(consent.intro, lang), *points]))
     st.checkbox(tr(consent.agree, lang), key=K_AGREE)
     st.button(ui.t("survey.consent.start"), type="primary", on_click=_start,
               disabled=not st.session_state.get(K_AGREE), icon=":material/arrow_forward:",
