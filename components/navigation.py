@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
@@ -35,10 +36,26 @@ def _page_file(url_path: str) -> str | None:
     return str(path) if path.exists() else None
 
 
+@functools.lru_cache(maxsize=256)
+def _file_page(path: str, title: str, icon: str, url_path: str, default: bool) -> st.Page:
+    return st.Page(path, title=title, icon=icon, url_path=url_path, default=default)
+
+
+def _cached_page(path: str, title: str, icon: str, url_path: str | None = None,
+                 default: bool = False) -> st.Page:
+    """A fresh copy of a page built once per process (per title and language).
+
+    ``st.Page`` resolves and stats its file on every construction, a quarter of an app run's CPU
+    under a crowd; ``st.navigation`` only flips per-run flags (``_can_be_called``, ``_default``)
+    on the objects it gets, so each run gets its own shallow copy of the prototype.
+    """
+    return copy.copy(_file_page(path, title, icon, url_path, default))
+
+
 def _page(url_path: str, title: str, icon: str) -> st.Page:
     path = _page_file(url_path)
     if path is not None:
-        return st.Page(path, title=title, icon=icon, url_path=url_path)
+        return _cached_page(path, title, icon, url_path)
     # A diagram added in YAML without its own page file still gets a page.
     from components.diagram_view import render_diagram_page
 
@@ -50,8 +67,8 @@ def _page(url_path: str, title: str, icon: str) -> st.Page:
 
 
 def build_pages(atlas: Atlas | None, lang: str) -> dict[str, list[st.Page]]:
-    home = st.Page(
-        str(PAGES_DIR / "home.py"), title=i18n.t("core.nav.home", lang), icon=":material/home:", default=True
+    home = _cached_page(
+        str(PAGES_DIR / "home.py"), i18n.t("core.nav.home", lang), ":material/home:", default=True
     )
     diagrams = []
     if atlas is not None:
