@@ -20,9 +20,7 @@ current = st.navigation(pages, position="sidebar", expanded=True)
 if current.url_path not in navigation.CHROMELESS:
     # Top right of every page, so phones (sidebar collapsed) see it too.
     with st.container(horizontal=True, horizontal_alignment="right"):
-        ui.language_switch()
-    version = result.atlas.content_version if result.atlas else "—"
-    st.sidebar.caption(f"MLOps Atlas · {ui.t('core.content_version')} {version}")
+        ui.language_switch(current)
 
 if result.atlas is None:
     ui.show_problems(result)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import diagram_export, figures, i18n, selection, ui
+from components.memo import Memo
 from components.model import Atlas, Diagram, Node, tr
 
 
@@ -88,10 +89,6 @@ def _figure_args(diagram_id: str, lang: str, visible: tuple[str, ...] | None, co
     return drawn.args, drawn.revision
 
 
-def _on_pick(diagram_id: str, node_id: str) -> None:
-    _select(diagram_id, node_id)
-
-
 def _on_step(diagram_id: str, order: tuple[str, ...], delta: int, wrap: bool) -> None:
     target = selection.step(order, st.session_state.get(selected_key(diagram_id)), delta, wrap)
     if target:
@@ -117,11 +114,17 @@ def _sync_deep_link(diagram: Diagram) -> str | None:
 # ---------------------------------------------------------------------------- cached pieces
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
+_FIGURES: Memo[go.Figure] = Memo(max_entries=512)
+
+
 def _figure(version: str, diagram_id: str, lang: str, selected: str | None,
-            visible: tuple[str, ...] | None, compact: bool, _atlas: Atlas) -> go.Figure:
+            visible: tuple[str, ...] | None, compact: bool, atlas: Atlas) -> go.Figure:
     """Shared, read-only figure objects: ``st.plotly_chart`` only serialises them."""
-    return figures.diagram_figure(_atlas.diagrams[diagram_id], lang, selected, visible, compact)
+    return _FIGURES.get(
+        (version, diagram_id, lang, selected, visible, compact),
+        lambda: figures.frozen(
+            figures.diagram_figure(atlas.diagrams[diagram_id], lang, selected, visible, compact)),
+    )
 
 
 def _is_compact() -> bool:
@@ -245,12 +248,13 @@ def _filters(diagram: Diagram) -> tuple[str, list[str]]:
     return query or "", list(chosen)
 
 
-def _stepper(diagram: Diagram, order: list[str], current: str | None) -> None:
-    """Previous / next through the nodes in reading order (cycles wrap around).
+def pick_key(diagram_id: str) -> str:
+    """The accessible node list (one pills widget)."""
+    return f"atlas_pick_{diagram_id}"
 
-    Drawn outside the figure's fragment, so the target is worked out when the button is pressed
-    (a click on the figure may have moved the selection since this was drawn).
-    """
+
+def _stepper(diagram: Diagram, order: list[str], current: str | None) -> None:
+    """Previous / next through the nodes in reading order (cycles wrap around)."""
     wrap = diagram.layout == "cycle"
     with st.container(horizontal=True, vertical_alignment="center", gap="small",
                       key=f"atlas_stepper_{diagram.id}"):
@@ -264,19 +268,31 @@ def _stepper(diagram: Diagram, order: list[str], current: str | None) -> None:
                   disabled=not selection.can_step(order, current, +1, wrap))
 
 
-def _node_list(diagram: Diagram, nodes: list[Node], lang: str) -> None:
-    """The same nodes as buttons, for keyboard and screen-reader users: each selects its node
-    like a click on the figure does. The outline below gives the order and the connections."""
-    st.caption(_esc(ui.t("diagrams.list")), help=ui.t("diagrams.list_help"))
-    with st.container(horizontal=True, gap="small", key=f"atlas_list_{diagram.id}"):
-        for node in nodes:
-            st.button(_esc(node_title(diagram, node, lang)),
-                      key=f"atlas_pick_{diagram.id}_{node.id}", on_click=_on_pick,
-                      args=(diagram.id, node.id))
-    outline = st.expander(ui.t("diagrams.as_text"), icon=":material/notes:",
-                          key=f"atlas_outline_{diagram.id}", on_change="rerun")
-    if outline.open:  # lazy: built only while open
-        with outline:
+def _on_list_pick(diagram_id: str) -> None:
+    node_id = st.session_state.get(pick_key(diagram_id))
+    if node_id:  # a second press on the chosen pill empties it: the selection stays
+        _select(diagram_id, node_id)
+
+
+def _node_list(diagram: Diagram, nodes: list[Node], lang: str, current: str | None) -> None:
+    """The same nodes as one row of pills, for keyboard and screen-reader users: each selects
+    its node like a click on the figure does, and the chosen one is shown pressed. One widget,
+    not a button per node: under a crowd every widget is paid by every session."""
+    key = pick_key(diagram.id)
+    titles = {n.id: _esc(node_title(diagram, n, lang)) for n in nodes}
+    st.session_state[key] = current if current in titles else None
+    st.pills(ui.t("diagrams.list"), options=list(titles), format_func=titles.__getitem__,
+             key=key, on_change=_on_list_pick, args=(diagram.id,),
+             help=ui.t("diagrams.list_help"))
+
+
+def _more(atlas: Atlas, diagram: Diagram, lang: str) -> None:
+    """The text alternative and the downloads, built only while their expander is open."""
+    box = st.expander(ui.t("diagrams.as_text_and_downloads"), icon=":material/notes:",
+                      key=f"atlas_outline_{diagram.id}", on_change="rerun")
+    if box.open:
+        with box:
+            _downloads(atlas, diagram, lang)
             st.markdown(text_outline(diagram, lang))
 
 
@@ -335,6 +351,8 @@ def _interactive(diagram_id: str, visible: tuple[str, ...] | None, compact: bool
     if unknown:
         _unknown(atlas, unknown, lang)
     nodes = [n for n in diagram.ordered_nodes() if visible is None or n.id in visible]
+    if nodes:  # here, not outside: a click on the figure must update them too
+        _stepper(diagram, [n.id for n in nodes], current)
     fig_col, detail_col = st.columns([5, 3], gap="medium")
     # The details go out first: they are what a click is for (the browser shows each part as soon
     # as it arrives), and after a click the figure is sent unchanged.
@@ -355,6 +373,8 @@ def _interactive(diagram_id: str, visible: tuple[str, ...] | None, compact: bool
             _chart(fig, diagram, nodes, lang, revision)
         else:
             st.info(ui.t("diagrams.no_match"), icon=":material/filter_alt_off:")
+    if nodes:
+        _node_list(diagram, nodes, lang, current)
 
 
 def _chart(fig: go.Figure, diagram: Diagram, nodes: list[Node], lang: str, revision: int) -> Any:
@@ -374,9 +394,8 @@ def _downloads(atlas: Atlas, diagram: Diagram, lang: str) -> None:
     headers = {k: ui.t(f"diagrams.csv.{k}") for k in
                ("group", "number", "id", "label", "summary", "description", "references",
                 "related")}
-    with st.container(horizontal=True, vertical_alignment="center", gap="small",
-                      key=f"atlas_downloads_{diagram.id}"):
-        st.caption(_esc(ui.t("diagrams.download")), width="content")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(_esc(ui.t("diagrams.downloads")), width="content")
         stem = f"{diagram.id}-{lang}"
         st.download_button(
             ui.t("diagrams.download_svg"), key=f"atlas_svg_{diagram.id}",
@@ -403,18 +422,15 @@ def render_diagram_page(diagram_id: str) -> None:
     if diagram is None:
         st.warning(ui.t("diagrams.not_found", id=diagram_id))
         return
-    st.title(_esc(tr(diagram.title, lang)), anchor=False)
-    st.markdown(_esc(tr(diagram.summary, lang)))
+    # Title, summary and source in one element: each element is a message to every session.
+    intro = f"# {_esc(tr(diagram.title, lang))}\n\n{_esc(tr(diagram.summary, lang))}"
     if diagram.source:
-        st.caption(_esc(tr(diagram.source, lang)))
+        intro += f"\n\n:small[:gray[{_esc(tr(diagram.source, lang))}]]"
+    st.markdown(intro)
     _sync_deep_link(diagram)
     query, groups = _filters(diagram)
     filtering = bool(selection.fold(query).strip() or groups)
     nodes = selection.filter_nodes(diagram, query, groups, lang) if filtering \
         else diagram.ordered_nodes()
-    if nodes:
-        _stepper(diagram, [n.id for n in nodes], _current(diagram))
     _interactive(diagram_id, tuple(n.id for n in nodes) if filtering else None, _is_compact())
-    if nodes:
-        _node_list(diagram, nodes, lang)
-    _downloads(atlas, diagram, lang)
+    _more(atlas, diagram, lang)

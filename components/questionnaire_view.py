@@ -49,6 +49,7 @@ K_SCROLL = K + "scroll"
 K_WITHDRAW = K + "withdraw"
 K_WITHDRAW_FAILS = K + "withdraw_fails"
 K_AGREE = K + "agree"
+K_WITHDRAW_OPEN = K + "withdraw_open"
 WIDGET = K + "q."
 K_DIRTY = K + "dirty"
 MAX_WITHDRAW_FAILS = 5
@@ -336,7 +337,7 @@ def render_questionnaire_page() -> None:
 
     if phase == FORM:
         st.caption(tr(survey.title, lang))  # the section header is the page's heading
-    else:
+    elif phase != CONSENT:  # the consent screen draws its title with its introduction
         st.title(tr(survey.title, lang))
     _session_badge()
     notice = st.session_state.pop(K_NOTICE, None)
@@ -375,19 +376,19 @@ def _session_badge() -> None:
 
 
 def _render_consent(survey: sv.Survey, lang: str) -> None:
-    if survey.intro:
-        st.markdown(tr(survey.intro, lang))
+    """What a phone opening the QR code sees first, in as few elements as it can be: under a
+    crowd every element is a message the server sends to every phone."""
+    st.markdown("\n\n".join(
+        [f"# {tr(survey.title, lang)}", *([tr(survey.intro, lang)] if survey.intro else [])]))
     consent = survey.consent
     with st.container(border=True):
-        st.subheader(tr(consent.title, lang))
-        # One Markdown element, not one per point: every element is a message per respondent.
         points = [f"**{tr(p.title, lang)}**  \n{tr(p.text, lang)}" for p in consent.points]
-        st.markdown("\n\n".join([tr(consent.intro, lang), *points]))
-    st.checkbox(tr(consent.agree, lang), key=K_AGREE)
-    st.button(ui.t("survey.consent.start"), type="primary", on_click=_start,
-              disabled=not st.session_state.get(K_AGREE), icon=":material/arrow_forward:",
-              key=K + "start", width="stretch")
-    st.caption(ui.t("survey.consent.nothing_stored"))
+        st.markdown("\n\n".join([f"#### {tr(consent.title, lang)}", tr(consent.intro, lang),
+                                  *points, f":small[:gray[{ui.t('survey.consent.nothing_stored')}]]"]))
+        st.checkbox(tr(consent.agree, lang), key=K_AGREE)
+        st.button(ui.t("survey.consent.start"), type="primary", on_click=_start,
+                  disabled=not st.session_state.get(K_AGREE), icon=":material/arrow_forward:",
+                  key=K + "start", width="stretch")
 
 
 def _render_form(atlas: Atlas, survey: sv.Survey, lang: str) -> None:
@@ -633,8 +634,13 @@ def _render_done() -> None:
 
 
 def _render_withdraw() -> None:
-    message = st.session_state.get(K_WITHDRAW)
-    with st.expander(ui.t("survey.withdraw.title"), icon=":material/delete:", expanded=bool(message)):
+    """Built only while open (few respondents withdraw; every phone would pay for the form)."""
+    message = st.session_state.get(K_WITHDRAW)  # the form is open when it gets one
+    box = st.expander(ui.t("survey.withdraw.title"), icon=":material/delete:",
+                      key=K_WITHDRAW_OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.markdown(ui.t("survey.withdraw.intro"))
         with st.form(K + "withdraw_form", clear_on_submit=False, border=False):
             st.text_input(ui.t("survey.withdraw.code"), key=K + "withdraw_code", max_chars=64,

@@ -21,7 +21,6 @@ from components.model import Atlas
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANG_KEY = "lang"
-LANG_WIDGET = "lang_switch"
 
 
 def artefact_dir() -> Path:
@@ -178,8 +177,11 @@ def init_language() -> str:
     lang = i18n.choose_language(
         st.query_params.get("lang"), st.session_state.get(LANG_KEY), browser, supported, default
     )
+    previous = st.session_state.get(LANG_KEY)
     st.session_state[LANG_KEY] = lang
-    if st.query_params.get("lang") != lang:
+    if st.query_params.get("lang") != lang or (previous is not None and previous != lang):
+        # Also after a switch: a link to the page the browser is on reruns it with the new
+        # query string but leaves the address bar as it was, so the server writes it back.
         st.query_params["lang"] = lang
     return lang
 
@@ -192,25 +194,16 @@ def t(key: str, **values: object) -> str:
     return i18n.t(key, lang(), **values)
 
 
-def _on_language_change() -> None:
-    chosen = st.session_state.get(LANG_WIDGET)
-    if chosen:
-        st.session_state[LANG_KEY] = chosen
-        st.query_params["lang"] = chosen
-
-
-def language_switch() -> None:
-    """A visible pt-BR/en switch; its choice survives page changes through session state."""
-    languages = supported_languages()
-    st.session_state[LANG_WIDGET] = lang()
-    st.segmented_control(
-        t("core.language"),
-        options=languages,
-        format_func=lambda code: i18n.NATIVE_NAMES.get(code, code),
-        key=LANG_WIDGET,
-        on_change=_on_language_change,
-        label_visibility="collapsed",
-    )
+def language_switch(page: st.Page) -> None:
+    """Links to ``page`` in the other languages, keeping the rest of the address (workshop code,
+    draft, selected node). Links, not a widget: the switch is on every page of every session,
+    and a widget costs every phone of a crowd its registration, state and a larger message."""
+    current = lang()
+    params = st.query_params.to_dict()
+    for code in supported_languages():
+        if code != current:
+            st.page_link(page, label=i18n.NATIVE_NAMES.get(code, code), icon=":material/translate:",
+                          query_params={**params, "lang": code}, help=i18n.t("core.language", code))
 
 
 def show_problems(result: LoadResult) -> None:

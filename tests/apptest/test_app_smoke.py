@@ -24,8 +24,11 @@ def test_page_runs_without_exception(page: str, lang: str) -> None:
     assert at.session_state["lang"] == lang
     assert "Traceback" not in all_text(at)
     if page not in CHROMELESS:
-        # app.py routed this run (not Streamlit's old pages/ mode): its language switch is there.
-        assert at.main.button_group, f"{page} was run without app.py"
+        # app.py routed this run (not Streamlit's old pages/ mode): its language switch is there,
+        # a link to this same page in the other language.
+        other = "en" if lang == "pt-BR" else "pt-BR"
+        switch = [p.proto for p in at.get("page_link") if f"lang={other}" in p.proto.query_string]
+        assert switch, f"{page} was run without app.py"
 
 
 def test_home_lists_every_diagram_in_the_chosen_language() -> None:

@@ -79,7 +79,7 @@ def test_each_diagram_page_draws_its_figure_in_the_language(atlas: Atlas, did: s
     at = run_page(did, lang=lang)
     assert not at.exception, [e.value for e in at.exception]
     diagram = atlas.diagrams[did]
-    assert plain(at.title[0].value) == diagram.title[lang]
+    assert plain(at.markdown[0].value).startswith(f"# {diagram.title[lang]}\n")
     assert node_ids(at) == [n.id for n in diagram.ordered_nodes()]
     drawn = drawn_labels(at)
     for node in diagram.nodes:
@@ -89,9 +89,12 @@ def test_each_diagram_page_draws_its_figure_in_the_language(atlas: Atlas, did: s
     assert json.loads(chart.config)["displayModeBar"] is False
     # Nothing selected yet: the panel invites a click instead of showing details.
     assert not at.subheader
-    # The accessible list: one button per node, in reading order.
-    picks = [b.key for b in at.button if (b.key or "").startswith(f"atlas_pick_{did}_")]
-    assert picks == [f"atlas_pick_{did}_{n.id}" for n in diagram.ordered_nodes()]
+    # The accessible list: one pill per node, in reading order, none pressed yet.
+    picks = at.button_group(key=f"atlas_pick_{did}")
+    assert [plain(o.content) for o in picks.proto.options] == [
+            plain(f"{n.number}. {n.label[lang]}" if n.number is not None else n.label[lang])
+            for n in diagram.ordered_nodes()]
+    assert not picks.value
 
 
 @pytest.mark.parametrize("lang", ["pt-BR", "en"])
@@ -124,9 +127,12 @@ def test_deep_link_opens_the_node_details(atlas: Atlas, lang: str) -> None:
 def test_related_nodes_link_to_their_own_pages_with_node_and_language(atlas: Atlas) -> None:
     at = run_page("practices", lang="pt-BR", node="version-control")
     node = atlas.node("version-control")
-    assert not at.get("page_link")  # lazy: the links are built when their tab opens
+    def node_links() -> list:
+        return [p for p in at.get("page_link") if p.proto.page != "practices"]  # not the language
+
+    assert not node_links()  # lazy: the links are built when their tab opens
     open_tab(at, "practices", "Relacionados")
-    links = {(p.proto.page, p.proto.query_string) for p in at.get("page_link")}
+    links = {(p.proto.page, p.proto.query_string) for p in node_links()}
     for diagram, members in atlas.related_by_diagram(node):
         for member in members:
             assert (diagram.id, f"node={member.id}&lang=pt-BR") in links
@@ -179,10 +185,16 @@ def test_a_flow_stops_at_its_last_step(atlas: Atlas) -> None:
 def test_the_accessible_list_selects_the_same_node(atlas: Atlas) -> None:
     at = run_page("lifecycle", lang="pt-BR")
     node = atlas.node("step-trained-model")
-    button = at.button(key="atlas_pick_lifecycle_step-trained-model")
-    assert plain(button.label) == f"{node.number}. {node.label['pt-BR']}"
-    button.click().run()
+    picks = at.button_group(key="atlas_pick_lifecycle")
+    labels = {o.content for o in picks.proto.options}
+    assert f"{node.number}\\. {node.label['pt-BR']}" in labels  # shown as typed (escaped)
+    picks.set_value("step-trained-model").run()
     assert selected(at, "lifecycle") == "step-trained-model"
+    assert at.button_group(key="atlas_pick_lifecycle").value == "step-trained-model"
+    # Pressing the chosen pill again empties the widget, not the selection.
+    at.button_group(key="atlas_pick_lifecycle").set_value(None).run()
+    assert selected(at, "lifecycle") == "step-trained-model"
+    assert at.button_group(key="atlas_pick_lifecycle").value == "step-trained-model"
     assert details_title(at) == node.label["pt-BR"]
     assert at.query_params["node"] == "step-trained-model"
     # Next continues from the node chosen in the list.
@@ -232,12 +244,17 @@ def test_language_switch_changes_the_figure_labels(atlas: Atlas) -> None:
     assert label("pt-BR") in pt and label("en") in en and pt != en
 
 
+def _downloads(page: str) -> list[str]:
+    at = run_page(page, lang="en")
+    assert not at.get("download_button")  # built only when their expander opens
+    at.session_state[f"atlas_outline_{page}"] = True
+    at.run()
+    return [d.proto.label for d in at.get("download_button")]
+
+
 def test_downloads_are_offered(atlas: Atlas) -> None:
-    matrix = run_page("practices", lang="en")
-    labels = [d.proto.label for d in matrix.get("download_button")]
-    assert labels == ["SVG image", "Graphviz DOT", "CSV table"]
-    names = [d.proto.label for d in run_page("lifecycle", lang="en").get("download_button")]
-    assert names == ["SVG image", "Graphviz DOT"]
+    assert _downloads("practices") == ["SVG image", "Graphviz DOT", "CSV table"]
+    assert _downloads("lifecycle") == ["SVG image", "Graphviz DOT"]
 
 
 # ---------------------------------------------------------------------------- drawn from YAML

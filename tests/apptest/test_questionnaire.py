@@ -351,9 +351,24 @@ def test_withdrawal_with_the_receipt_code_and_identical_message_for_bad_codes() 
 
 
 def _withdraw(at: AppTest, code: str) -> None:
+    if not _has_withdraw_form(at):
+        at.session_state["survey.withdraw_open"] = True  # the form is built when opened
+        at.run()
     at.text_input(key="survey.withdraw_code").input(code)
     next(b for b in at.button if b.label == t("survey.withdraw.button")).click().run()
     assert not at.exception
+
+
+def _has_withdraw_form(at: AppTest) -> bool:
+    return any(w.key == "survey.withdraw_code" for w in at.text_input)
+
+
+def test_the_withdrawal_form_is_built_only_when_opened() -> None:
+    at = open_page()
+    assert not _has_withdraw_form(at)
+    at.session_state["survey.withdraw_open"] = True
+    at.run()
+    assert _has_withdraw_form(at)
 
 
 def test_repeated_wrong_codes_are_slowed_down() -> None:

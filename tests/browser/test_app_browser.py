@@ -31,7 +31,7 @@ def test_a_deep_link_as_the_very_first_request_goes_through_the_app(
     atlas = load_atlas(ARTEFACTS).atlas
     open_page(page, f"{fresh_server.url}/lifecycle?lang=en")
     # app.py ran: translated navigation titles and the language switch are in the sidebar.
-    expect(page.get_by_test_id("stMain").get_by_role("radio", name="English")).to_be_visible()
+    expect(page.get_by_test_id("stMain").get_by_role("link", name="Português")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text(atlas.diagrams["practices"].title["en"])).to_be_visible()
 
 
@@ -54,7 +54,7 @@ def test_language_switch_changes_labels_and_persists_across_pages(app_server: Ap
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text(atlas.tagline["en"])).to_be_visible()
 
-    main.get_by_role("radio", name="Português").click()
+    main.get_by_role("link", name="Português").click()
     wait_for_app(page)
     expect(main.get_by_text(atlas.tagline["pt-BR"])).to_be_visible()
     expect(page).to_have_url(re.compile(r"lang=pt-BR"))

@@ -162,11 +162,13 @@ def test_next_button_walks_the_lifecycle(shared: tuple[str, Page], app_server: A
     expect(points(page).nth(0)).to_have_css("opacity", "1")
     expect_highlight(page, 0)
     # The list under the figure selects by keyboard too.
-    pick = page.locator(f".st-key-atlas_pick_lifecycle_{nodes[3].id} button")
+    pick = page.locator(".st-key-atlas_pick_lifecycle").get_by_role(
+        "radio", name=re.compile(re.escape(nodes[3].label["en"])))
     pick.focus()
     page.keyboard.press("Enter")
     expect_details(page, "lifecycle", nodes[3].label["en"])
     expect(points(page).nth(3)).to_have_css("opacity", "1")
+    expect(pick).to_have_attribute("aria-checked", "true")
 
 
 def test_cross_link_from_a_practice_opens_the_lifecycle_step(
@@ -212,11 +214,13 @@ def test_language_switch_changes_the_figure_and_the_details(
     first_line = node.figure_label("en").split()[0]
     expect(chart).to_contain_text(first_line)
     expect_details(page, "practices", node.label["en"])
-    page.get_by_role("radio", name="Português").click()
+    page.get_by_role("link", name="Português").click()
     expect_details(page, "practices", node.label["pt-BR"])
     expect(chart).to_contain_text(node.figure_label("pt-BR").split()[0])
     expect(chart).not_to_contain_text(first_line)
     expect(page).to_have_url(re.compile(r"lang=pt-BR"))
     page.screenshot(path=str(SHOTS / f"diagram-practices-pt-{name}.png"))
-    page.get_by_role("radio", name="English").click()
+    page.get_by_role("link", name="English").click()
     expect_details(page, "practices", node.label["en"])
+    # The address bar follows (a reload keeps English) and keeps the selected node.
+    expect(page).to_have_url(re.compile(rf"lang=en.*node={node.id}|node={node.id}.*lang=en"))
