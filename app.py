@@ -10,12 +10,13 @@ import streamlit as st
 
 from components import navigation, ui
 
-st.set_page_config(page_title="MLOps Atlas", page_icon=":material/hub:", layout="wide")
-
 result = ui.atlas_result()
 lang = ui.init_language()
-pages = navigation.build_pages(result.atlas, lang)
-current = st.navigation(pages, position="sidebar", expanded=True)
+phone = navigation.phone_view()  # a workshop participant's phone, opened from the QR code
+if not phone:  # a phone keeps Streamlit's centred layout, which suits it
+    st.set_page_config(page_title="MLOps Atlas", page_icon=":material/hub:", layout="wide")
+pages = navigation.build_pages(result.atlas, lang, phone=phone)
+current = st.navigation(pages, position="hidden" if phone else "sidebar", expanded=True)
 
 if current.url_path not in navigation.CHROMELESS:
     # Top right of every page, so phones (sidebar collapsed) see it too.

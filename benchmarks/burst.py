@@ -3,7 +3,8 @@
 One run measures, against a baseline served the same way in the same run:
 
 1. **Open bursts** — N = 20, 100, 200 sessions opened at once over the websocket (``loadgen``), timed
-   from connect to ``script_finished``, on the questionnaire page (what the QR code opens), on the
+   from connect to ``script_finished``, on the questionnaire page at the address the QR code opens
+   (``questionnaire?session=<code>&lang=en``, an open workshop session), on the
    lifecycle page (a diagram page), and on ``benchmarks/apps/minimal_page.py`` (one ``st.write``).
    Every server runs with the shipped settings (file watcher off, no post-script GC). Each point is
    repeated and the median of the repeats' p95 is reported; ratios are page p95 / minimal p95.
@@ -393,9 +394,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         with serve("app.py", app_env, "app") as app_ctx, serve(MINIMAL, {}, "minimal") as min_ctx:
             app = app_ctx[0] if args.cluster else app_ctx
             minimal = min_ctx[0] if args.cluster else min_ctx
+            # What the QR code opens: the questionnaire of an open workshop session, on a phone.
+            from components import storage
+            from components import workshop as ws
+
+            qr_session = ws.create_session(storage.make_engine(engine_url))
+            ws.apply_action(storage.make_engine(engine_url), qr_session.code, "open")
             pages = [
                 ("minimal", minimal, "", ""),
-                ("questionnaire", app, "questionnaire", "lang=en"),
+                ("questionnaire", app, "questionnaire", f"session={qr_session.code}&lang=en"),
                 ("lifecycle", app, "lifecycle", "lang=en"),
             ]
             for _name, target, page, query in pages:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -14,6 +15,53 @@ from components.model import Atlas, tr
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 CHROMELESS = {"present"}
 """Pages drawn without the sidebar clutter (the projector view)."""
+
+PHONE_PAGE = "questionnaire"
+"""The page a workshop's QR code opens (``?session=<code>``)."""
+
+
+def is_phone_view(requested_page: str | None, query: Mapping[str, str]) -> bool:
+    """A workshop participant's phone: the QR code's address, the questionnaire with a
+    workshop code (the presenter's and projector's pages carry the code too, on other paths).
+
+    That view is focused, as audience-response tools make theirs: the questionnaire alone, no
+    sidebar of researcher pages, the phone's natural (centred) layout. It is also the view a
+    whole room opens within seconds, so it must cost the server as little as a page can: one
+    page registered instead of the whole site (see benchmarks/session_cost.py).
+    """
+    return requested_page == PHONE_PAGE and bool(query.get("session"))
+
+
+def _requested_page() -> str | None:
+    """The url path the browser asked for in this run, before ``st.navigation`` resolves it.
+
+    Streamlit has no public API for it yet; if this internal one changes, the app falls back
+    to the full navigation (never to a wrong page)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return (ctx.pages_manager.intended_page_name or None) if ctx else None
+    except Exception:  # pragma: no cover - depends on Streamlit internals
+        return None
+
+
+_PHONE_KEY = "atlas_phone_view"
+
+
+def phone_view() -> bool:
+    """Decided on a session's first run (the only one that names the requested path) and kept
+    while the address still carries the workshop code."""
+    if not st.query_params.get("session"):
+        st.session_state.pop(_PHONE_KEY, None)
+        return False
+    if st.session_state.get(_PHONE_KEY):
+        return True
+    phone = is_phone_view(_requested_page(), st.query_params)
+    if phone:
+        st.session_state[_PHONE_KEY] = True
+    return phone
+
 
 # (url_path, title key, icon) of the fixed pages after the diagrams.
 EVALUATION = [("questionnaire", "core.nav.questionnaire", ":material/rate_review:")]
@@ -66,10 +114,15 @@ def _page(url_path: str, title: str, icon: str) -> st.Page:
     return st.Page(_render, title=title, icon=icon, url_path=url_path)
 
 
-def build_pages(atlas: Atlas | None, lang: str) -> dict[str, list[st.Page]]:
+def build_pages(atlas: Atlas | None, lang: str,
+                phone: bool = False) -> dict[str, list[st.Page]]:
     home = _cached_page(
         str(PAGES_DIR / "home.py"), i18n.t("core.nav.home", lang), ":material/home:", default=True
     )
+    if phone and atlas is not None:
+        # The questionnaire keeps its own path (a default page's path is the root, and the QR
+        # code's address would then be "page not found"), so the home page stays registered.
+        return {"": [home, *(_page(p, i18n.t(k, lang), i) for p, k, i in EVALUATION)]}
     diagrams = []
     if atlas is not None:
         for diagram in atlas.diagrams.values():

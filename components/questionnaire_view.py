@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -339,7 +340,8 @@ def render_questionnaire_page() -> None:
         st.caption(tr(survey.title, lang))  # the section header is the page's heading
     elif phase != CONSENT:  # the consent screen draws its title with its introduction
         st.title(tr(survey.title, lang))
-    _session_badge()
+    if phase != CONSENT:  # the consent screen puts the badge in its introduction
+        _session_badge()
     notice = st.session_state.pop(K_NOTICE, None)
     if notice:
         st.info(ui.t(notice), icon=":material/info:")
@@ -349,7 +351,8 @@ def render_questionnaire_page() -> None:
         st.button(ui.t("survey.draft.retry"), on_click=_retry_restore, type="primary")
     elif phase == CONSENT:
         _render_consent(survey, lang)
-        _render_withdraw()
+        if not st.session_state.get(K_SESSION):  # not on a workshop phone: nothing to withdraw yet
+            _render_withdraw()
     elif phase == FORM:
         _render_form(atlas, survey, lang)
     else:
@@ -362,9 +365,19 @@ def _check_session_known() -> None:
     code = st.session_state.get(K_SESSION)
     if not code or st.session_state.get(K_PHASE) != CONSENT:
         return
+    if _known_codes.get(code, 0.0) > time.monotonic():
+        return  # a room of phones opens the same code within seconds: one lookup serves them
     ok, gate = _db(_workshop_gate, code)
     if ok and gate[1] == "workshop.gate.unknown":
         st.session_state[K_SESSION] = None
+    elif ok:
+        _known_codes[code] = time.monotonic() + KNOWN_CODE_SECONDS
+
+
+KNOWN_CODE_SECONDS = 30.0
+"""A known workshop code stays known (sessions are never deleted; whether one accepts answers
+is checked again, in a transaction, when the answers are submitted)."""
+_known_codes: dict[str, float] = {}
 
 
 def _session_badge() -> None:
@@ -378,8 +391,15 @@ def _session_badge() -> None:
 def _render_consent(survey: sv.Survey, lang: str) -> None:
     """What a phone opening the QR code sees first, in as few elements as it can be: under a
     crowd every element is a message the server sends to every phone."""
-    st.markdown("\n\n".join(
-        [f"# {tr(survey.title, lang)}", *([tr(survey.intro, lang)] if survey.intro else [])]))
+    code = st.session_state.get(K_SESSION)
+    if code:
+        badge = [f":blue-badge[:material/groups: {ui.t('survey.session', code=code)}]"]
+    elif st.session_state.get(K_SESSION_RAW):
+        badge = [f":small[:gray[{ui.t('survey.session_invalid')}]]"]
+    else:
+        badge = []
+    st.markdown("\n\n".join([*badge, f"# {tr(survey.title, lang)}",
+                              *([tr(survey.intro, lang)] if survey.intro else [])]))
     consent = survey.consent
     with st.container(border=True):
         points = [f"**{tr(p.title, lang)}**  \n{tr(p.text, lang)}" for p in consent.points]
@@ -511,14 +531,14 @@ def _render_preview(atlas: Atlas, diagram_id: str, lang: str) -> None:
     if diagram is None:
         return
     with st.container(border=True, key=K + "preview"):
-        st.caption(ui.t("survey.preview", title=tr(diagram.title, lang)))
+        # The full artefact opens in a new tab (what Markdown links do), so the answers being
+        # typed stay where they are; a relative link also works under a proxy's path prefix.
+        link = f"{diagram.id}?{urlencode({'lang': lang})}"
+        st.caption(f"{ui.md_escape(ui.t('survey.preview', title=tr(diagram.title, lang)))} · "
+                   f"[{ui.t('survey.open_artefact')} :material/open_in_new:]({link})")
         if not _plot_preview(diagram, lang):
             labels = [ui.md_escape(n.figure_label(lang)) for n in diagram.ordered_nodes()]
             st.markdown(" · ".join(labels))
-        page = ui.REPO_ROOT / "pages" / f"{diagram.id}.py"
-        if page.exists():
-            st.page_link(f"pages/{diagram.id}.py", label=ui.t("survey.open_artefact"),
-                         icon=":material/open_in_new:", query_params={"lang": lang})
 
 
 def _plot_preview(diagram: Any, lang: str) -> bool:

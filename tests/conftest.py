@@ -32,8 +32,12 @@ def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches() -> None:
-    """``st.cache_*`` is process-global: clear it so AppTests do not leak into each other."""
+    """``st.cache_*`` and the app's process memos are process-global: clear them so AppTests do
+    not leak into each other (each test has its own database)."""
     import streamlit as st
+
+    from components import questionnaire_view
 
     st.cache_data.clear()
     st.cache_resource.clear()
+    questionnaire_view._known_codes.clear()

@@ -128,11 +128,15 @@ def test_presenter_qr_phone_and_projector_count(browser: Browser, workshop_serve
     try:
         open_page(phone, join_url)
         expect(phone.get_by_text(f"Workshop session {code}")).to_be_visible()
+        # The phone view is focused: the questionnaire alone, no site navigation to wander off.
+        expect(phone.get_by_test_id("stSidebarNav")).to_have_count(0)
+        expect(phone.get_by_role("link", name="Português")).to_be_visible()
         _shot(phone, "workshop-phone-consent-390")
         _answer_everything(phone)
         phone.get_by_role("button", name="Submit answers").click()
         wait_for_app(phone)
         expect(phone.get_by_text("Thank you for taking part!")).to_be_visible()
+        expect(phone.get_by_test_id("stSidebarNav")).to_have_count(0)  # still focused
         _shot(phone, "workshop-phone-done-390")
         # The projector's live panel picks the answer up on its own (fragment refresh + cache).
         expect(count).to_have_text("1", timeout=15_000)
