@@ -18,7 +18,9 @@ if not phone:  # a phone keeps Streamlit's centred layout, which suits it
 pages = navigation.build_pages(result.atlas, lang, phone=phone)
 current = st.navigation(pages, position="hidden" if phone else "sidebar", expanded=True)
 
-if current.url_path not in navigation.CHROMELESS:
+if phone:
+    ui.language_switch(current)  # one element: a whole room opens this page at once
+elif current.url_path not in navigation.CHROMELESS:
     # Top right of every page, so phones (sidebar collapsed) see it too.
     with st.container(horizontal=True, horizontal_alignment="right"):
         ui.language_switch(current)

@@ -398,17 +398,18 @@ def _render_consent(survey: sv.Survey, lang: str) -> None:
         badge = [f":small[:gray[{ui.t('survey.session_invalid')}]]"]
     else:
         badge = []
-    st.markdown("\n\n".join([*badge, f"# {tr(survey.title, lang)}",
-                              *([tr(survey.intro, lang)] if survey.intro else [])]))
     consent = survey.consent
-    with st.container(border=True):
-        points = [f"**{tr(p.title, lang)}**  \n{tr(p.text, lang)}" for p in consent.points]
-        st.markdown("\n\n".join([f"#### {tr(consent.title, lang)}", tr(consent.intro, lang),
-                                  *points, f":small[:gray[{ui.t('survey.consent.nothing_stored')}]]"]))
-        st.checkbox(tr(consent.agree, lang), key=K_AGREE)
-        st.button(ui.t("survey.consent.start"), type="primary", on_click=_start,
-                  disabled=not st.session_state.get(K_AGREE), icon=":material/arrow_forward:",
-                  key=K + "start", width="stretch")
+    points = [f"**{tr(p.title, lang)}**  \n{tr(p.text, lang)}" for p in consent.points]
+    st.markdown("\n\n".join([
+        *badge, f"# {tr(survey.title, lang)}",
+        *([tr(survey.intro, lang)] if survey.intro else []),
+        "---", f"#### {tr(consent.title, lang)}", tr(consent.intro, lang), *points,
+        f":small[:gray[{ui.t('survey.consent.nothing_stored')}]]",
+    ]))
+    st.checkbox(tr(consent.agree, lang), key=K_AGREE)
+    st.button(ui.t("survey.consent.start"), type="primary", on_click=_start,
+              disabled=not st.session_state.get(K_AGREE), icon=":material/arrow_forward:",
+              key=K + "start", width="stretch")
 
 
 def _render_form(atlas: Atlas, survey: sv.Survey, lang: str) -> None:
