@@ -11,7 +11,8 @@ the rounds. Alternating rounds keeps machine drift out of the ratios.
     .venv/bin/python benchmarks/session_cost.py                  # minimal, questionnaire, lifecycle
     .venv/bin/python benchmarks/session_cost.py --target app.py:home:lang=en --rounds 9
 
-A target is ``APP:PAGE:QUERY`` (PAGE = url path, QUERY without ``?``).
+A target is ``APP:PAGE:QUERY`` (PAGE = url path, QUERY without ``?``); ``{code}`` in QUERY is the
+code of an open workshop session created for the run.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import loadgen  # noqa: E402
 
 DEFAULT_TARGETS = [
     f"{burst.MINIMAL}::",
+    "app.py:questionnaire:session={code}&lang=en",  # the QR code's address
     "app.py:questionnaire:lang=en",
     "app.py:lifecycle:lang=en",
 ]
@@ -72,7 +74,19 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="atlas-session-cost-"))
     env = {"ATLAS_DATA_DIR": str(data), "ATLAS_RESEARCHER_SECRET": burst.SECRET}
     os.environ.pop("ATLAS_DATABASE_URL", None)
-    parsed = [(spec, *(spec.split(":", 2) + ["", ""])[:3]) for spec in specs]
+    if any("{code}" in spec for spec in specs):
+        sys.path.insert(0, str(REPO))
+        from components import storage
+        from components import workshop as ws
+
+        engine = storage.make_engine(f"sqlite:///{data / 'atlas.sqlite3'}")
+        code = ws.create_session(engine).code
+        ws.apply_action(engine, code, "open")
+        engine.dispose()
+    else:
+        code = ""
+    parsed = [(spec, *(spec.replace("{code}", code).split(":", 2) + ["", ""])[:3])
+              for spec in specs]
     figures: dict[str, list[float]] = {spec: [] for spec in specs}
     try:
         with ExitStack() as stack:

@@ -224,3 +224,19 @@ def test_language_switch_changes_the_figure_and_the_details(
     expect_details(page, "practices", node.label["en"])
     # The address bar follows (a reload keeps English) and keeps the selected node.
     expect(page).to_have_url(re.compile(rf"lang=en.*node={node.id}|node={node.id}.*lang=en"))
+
+
+def test_a_click_on_the_last_step_of_a_flow_disables_next_and_presses_its_pill(
+        shared: tuple[str, Page], app_server: AppServer, atlas: Atlas) -> None:
+    """Prev/next and the list live in the figure's fragment: a click on the figure updates them."""
+    _, page = shared
+    nodes = atlas.diagrams["governance"].ordered_nodes()
+    last = len(nodes) - 1
+    open_page(page, f"{app_server.url}/governance?lang=en")
+    next_button = page.locator(".st-key-atlas_next_governance button")
+    expect(next_button).to_be_enabled()
+    select_by_click(page, "governance", last, nodes[last].label["en"])
+    expect(next_button).to_be_disabled()
+    pill = page.locator(".st-key-atlas_pick_governance").get_by_role(
+        "radio", name=re.compile(re.escape(nodes[last].label["en"])))
+    expect(pill).to_have_attribute("aria-checked", "true")
