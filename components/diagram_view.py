@@ -122,7 +122,7 @@ def _figure(version: str, diagram_id: str, lang: str, selected: str | None,
     """Shared, read-only figure objects: ``st.plotly_chart`` only serialises them."""
     return _FIGURES.get(
         (version, diagram_id, lang, selected, visible, compact),
-        lambda: figures.frozen(
+        lambda: figures.FrozenFigure(
             figures.diagram_figure(atlas.diagrams[diagram_id], lang, selected, visible, compact)),
     )
 

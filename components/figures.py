@@ -778,7 +778,3 @@ class FrozenFigure(go.Figure):
 
     def to_dict(self) -> dict:
         return json.loads(self._atlas_json)
-
-
-def frozen(figure: go.Figure) -> FrozenFigure:
-    return FrozenFigure(figure)

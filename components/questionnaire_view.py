@@ -360,6 +360,12 @@ def render_questionnaire_page() -> None:
         _render_withdraw()
 
 
+KNOWN_CODE_SECONDS = 30.0
+"""A known workshop code stays known (sessions are never deleted; whether one accepts answers
+is checked again, in a transaction, when the answers are submitted)."""
+_known_codes: dict[str, float] = {}
+
+
 def _check_session_known() -> None:
     """An unknown workshop code is dropped up front, so nobody answers 31 questions for nothing."""
     code = st.session_state.get(K_SESSION)
@@ -372,12 +378,6 @@ def _check_session_known() -> None:
         st.session_state[K_SESSION] = None
     elif ok:
         _known_codes[code] = time.monotonic() + KNOWN_CODE_SECONDS
-
-
-KNOWN_CODE_SECONDS = 30.0
-"""A known workshop code stays known (sessions are never deleted; whether one accepts answers
-is checked again, in a transaction, when the answers are submitted)."""
-_known_codes: dict[str, float] = {}
 
 
 def _session_badge() -> None:

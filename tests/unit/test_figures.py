@@ -372,7 +372,7 @@ def test_a_frozen_figure_gives_the_same_spec_cheaply_and_cannot_be_changed_by_a_
     import plotly.tools
 
     fig = figures.diagram_figure(atlas.diagrams["lifecycle"], "en", "step-monitoring")
-    frozen = figures.frozen(fig)
+    frozen = figures.FrozenFigure(fig)
     assert frozen.to_dict() == fig.to_dict()
     # What st.plotly_chart does with it: the same JSON spec as from the plain figure.
     spec = pio.to_json(plotly.tools.return_figure_from_figure_or_data(frozen, True), validate=False)
